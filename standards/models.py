@@ -1,0 +1,187 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.urls import reverse
+
+# K before S before B, whatever the alphabet says.
+KIND_RANK = {"K": 0, "S": 1, "B": 2}
+KIND_ORDER = Case(*(When(kind=kind, then=Value(rank)) for kind, rank in KIND_RANK.items()))
+
+
+class StandardQuerySet(models.QuerySet):
+    def with_counts(self):
+        """Annotate each standard with its KSB and duty counts in one query (subqueries, so the
+        two counts do not multiply each other the way two joins would)."""
+        ksb_count = (
+            KSB.objects.filter(standard=models.OuterRef("pk"))
+            .order_by()
+            .values("standard")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        duty_count = (
+            Duty.objects.filter(standard=models.OuterRef("pk"))
+            .order_by()
+            .values("standard")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            ksb_count=models.functions.Coalesce(models.Subquery(ksb_count), 0),
+            duty_count=models.functions.Coalesce(models.Subquery(duty_count), 0),
+        )
+
+
+class StandardManager(models.Manager.from_queryset(StandardQuerySet)):
+    def get_by_natural_key(self, reference, version):
+        return self.get(reference=reference, version=version)
+
+
+class Standard(models.Model):
+    """An apprenticeship standard in one version, e.g. ST0825 DevOps engineer v1.0."""
+
+    reference = models.CharField(max_length=20, help_text='The IfATE reference, e.g. "ST0825".')
+    title = models.CharField(max_length=255)
+    version = models.CharField(max_length=20, help_text='e.g. "1.0"')
+    level = models.PositiveSmallIntegerField()
+    typical_duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=100, blank=True)
+    route = models.CharField(max_length=100, blank=True)
+    overview = models.TextField(blank=True)
+    url = models.URLField("standard page", max_length=500, blank=True)
+
+    objects = StandardManager()
+
+    class Meta:
+        ordering = ["reference", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "version"], name="standards_standard_reference_version_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title} (v{self.version})"
+
+    def get_absolute_url(self):
+        return reverse(
+            "standards:standard-detail",
+            kwargs={"reference": self.reference, "version": self.version},
+        )
+
+    def natural_key(self):
+        return (self.reference, self.version)
+
+
+class KSBManager(models.Manager):
+    def get_by_natural_key(self, reference, version, kind, number):
+        return self.get(
+            standard__reference=reference, standard__version=version, kind=kind, number=number
+        )
+
+
+class KSB(models.Model):
+    """One Knowledge, Skill or Behaviour statement of a standard; its code is e.g. "K7"."""
+
+    class Kind(models.TextChoices):
+        KNOWLEDGE = "K", "Knowledge"
+        SKILL = "S", "Skill"
+        BEHAVIOUR = "B", "Behaviour"
+
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="ksbs")
+    kind = models.CharField(max_length=1, choices=Kind)
+    number = models.PositiveSmallIntegerField(help_text="1-based position within its kind.")
+    description = models.TextField()
+
+    objects = KSBManager()
+
+    class Meta:
+        verbose_name = "KSB"
+        verbose_name_plural = "KSBs"
+        ordering = ["standard_id", KIND_ORDER, "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["standard", "kind", "number"],
+                name="standards_ksb_standard_kind_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["K", "S", "B"]), name="standards_ksb_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="standards_ksb_number_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.description}"
+
+    def get_absolute_url(self):
+        return f"{self.standard.get_absolute_url()}#{self.code}"
+
+    @property
+    def code(self):
+        return f"{self.kind}{self.number}"
+
+    def natural_key(self):
+        return (*self.standard.natural_key(), self.kind, self.number)
+
+    natural_key.dependencies = ["standards.standard"]
+
+
+class DutyManager(models.Manager):
+    def get_by_natural_key(self, reference, version, number):
+        return self.get(standard__reference=reference, standard__version=version, number=number)
+
+
+class Duty(models.Model):
+    """A task of the occupation, drawing on a set of KSBs of the same standard."""
+
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="duties")
+    number = models.PositiveSmallIntegerField(help_text="1-based position in the standard.")
+    description = models.TextField()
+    ksbs = models.ManyToManyField(KSB, related_name="duties", blank=True, verbose_name="KSBs")
+
+    objects = DutyManager()
+
+    class Meta:
+        verbose_name_plural = "duties"
+        ordering = ["standard_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["standard", "number"], name="standards_duty_standard_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="standards_duty_number_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Duty {self.number}: {self.description}"
+
+    def get_absolute_url(self):
+        return f"{self.standard.get_absolute_url()}#duty-{self.number}"
+
+    def natural_key(self):
+        return (*self.standard.natural_key(), self.number)
+
+    natural_key.dependencies = ["standards.standard", "standards.ksb"]
+
+    def validate_ksbs(self, ksbs):
+        """Raise ValidationError unless every KSB in ``ksbs`` belongs to this duty's standard.
+
+        A many-to-many cannot be checked in ``clean()`` before it is saved, so forms and
+        services call this with the KSBs they are about to link."""
+        foreign = sorted(
+            (ksb for ksb in ksbs if ksb.standard_id != self.standard_id),
+            key=lambda ksb: (ksb.standard_id, KIND_RANK[ksb.kind], ksb.number),
+        )
+        if foreign:
+            codes = ", ".join(f"{ksb.code} of {ksb.standard}" for ksb in foreign)
+            message = f"A duty can only draw on KSBs of its own standard; not {codes}."
+            raise ValidationError({"ksbs": ValidationError(message, code="ksb_other_standard")})
+
+    def clean(self):
+        super().clean()
+        # If the duty moves to another standard, the KSBs it already links must move with it.
+        if self.pk and self.standard_id:
+            self.validate_ksbs(self.ksbs.select_related("standard"))

@@ -1,0 +1,217 @@
+"""Reading IfATE records: every kind of untidiness SOURCE.md lists, and files that are not
+records at all."""
+
+import copy
+import json
+
+import pytest
+
+from standards.ifate import RecordError, SourceError, parse_record, read_records, tidy
+from tests.conftest import ST0116_RECORD, ST0825_RECORD
+
+ST0825 = json.loads(ST0825_RECORD.read_text(encoding="utf-8"))
+ST0116 = json.loads(ST0116_RECORD.read_text(encoding="utf-8"))
+
+
+def record(**changes):
+    data = copy.deepcopy(ST0825)
+    data.update(changes)
+    return data
+
+
+def test_st0825_parses_with_codes_from_list_positions():
+    parsed = parse_record(ST0825)
+    assert parsed.label == "ST0825 v1.0 DevOps engineer"
+    assert [k.code for k in parsed.ksbs[:2]] == ["K1", "K2"]
+    assert [k.code for k in parsed.ksbs[-2:]] == ["B3", "B4"]
+    assert len(parsed.ksbs) == 51
+    assert len(parsed.duties) == 13
+    assert sum(len(duty.ksb_codes) for duty in parsed.duties) == 236
+    assert parsed.duties[0].ksb_codes[:3] == (("K", 4), ("K", 5), ("K", 6))
+    assert parsed.warnings == []
+
+
+def test_st0116_parses_with_null_mapping_lists():
+    parsed = parse_record(ST0116)
+    assert (parsed.reference, parsed.version, parsed.title) == (
+        "ST0116",
+        "1.1",
+        "Software developer",
+    )
+    kinds = [k.kind for k in parsed.ksbs]
+    assert (kinds.count("K"), kinds.count("S"), kinds.count("B")) == (12, 17, 9)
+    assert len(parsed.duties) == 21
+    # Duty 21 has neither knowledge nor skills mapped (both null), only behaviours.
+    assert {kind for kind, _ in parsed.duties[20].ksb_codes} == {"B"}
+
+
+def test_doubled_spaces_in_the_record_are_collapsed():
+    parsed = parse_record(ST0825)
+    k14 = next(k for k in parsed.ksbs if k.code == "K14")
+    assert "  " not in k14.description
+    assert k14.description.startswith("Test Driven Development and the Test Pyramid. How")
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "expected"),
+    [
+        ("General purpose\tprogramming\n and  IaC. ", "K7", "General purpose programming and IaC."),
+        ("\u2022 General purpose programming", "K7", "General purpose programming"),
+        ("- General purpose programming", "K7", "General purpose programming"),
+        ("K7: General purpose programming", "K7", "General purpose programming"),
+        ("k7 - General purpose programming", "K7", "General purpose programming"),
+        ("\u2022  K7:\u00a0General purpose programming", "K7", "General purpose programming"),
+        # Another statement's code is the text's own business: kept.
+        ("K8: General purpose programming", "K7", "K8: General purpose programming"),
+        ("Use K8s and Docker", "K7", "Use K8s and Docker"),
+        ("Monitoring &amp; alerting", "K11", "Monitoring & alerting"),
+    ],
+)
+def test_tidy(raw, code, expected):
+    assert tidy(raw, code) == expected
+
+
+def test_a_prefixed_bulleted_tabbed_record_imports_as_tidy_text():
+    data = record()
+    data["knowledges"][0]["detail"] = "K1:\tContinuous  Integration -\n the benefits"
+    data["skills"][2]["detail"] = "\u2022 S3 - Translate user needs"
+    data["duties"][0]["dutyDetail"] = "Duty 1: Script  and code"
+    parsed = parse_record(data)
+    texts = {k.code: k.description for k in parsed.ksbs}
+    assert texts["K1"] == "Continuous Integration - the benefits"
+    assert texts["S3"] == "Translate user needs"
+    assert parsed.duties[0].description == "Script and code"
+
+
+def test_null_and_missing_mapping_lists_mean_no_links():
+    data = record()
+    data["duties"][0]["mappedKnowledge"] = None
+    data["duties"][0]["mappedSkills"] = None
+    del data["duties"][0]["mappedBehaviour"]
+    parsed = parse_record(data)
+    assert parsed.duties[0].ksb_codes == ()
+
+
+def test_unknown_guids_in_a_duty_are_skipped_with_a_warning_naming_the_duty():
+    data = record()
+    data["duties"][2]["mappedSkills"].append("00000000-0000-0000-0000-000000000000")
+    parsed = parse_record(data)
+    assert len(parsed.duties[2].ksb_codes) == len(ST0825["duties"][2]["mappedKnowledge"]) + len(
+        ST0825["duties"][2]["mappedSkills"]
+    ) + len(ST0825["duties"][2]["mappedBehaviour"])
+    assert parsed.warnings == [
+        "duty 3 names 1 KSB id(s) not in the record, skipped: 00000000-0000-0000-0000-000000000000"
+    ]
+
+
+def test_guids_match_whatever_their_case():
+    data = record()
+    data["duties"][0]["mappedKnowledge"] = [g.upper() for g in data["duties"][0]["mappedKnowledge"]]
+    assert parse_record(data).duties[0].ksb_codes == parse_record(ST0825).duties[0].ksb_codes
+
+
+def test_an_older_record_without_duties_imports_its_ksbs():
+    data = record(templateType="Apprenticeship Standard")
+    del data["duties"]
+    parsed = parse_record(data)
+    assert parsed.duties == []
+    assert len(parsed.ksbs) == 51
+
+
+@pytest.mark.parametrize("date", ["2020-03-12T00:00:00 +00:00", "2020-03-12T00:00:00", None])
+def test_dates_with_and_without_offset_do_not_matter(date):
+    assert parse_record(record(approvedForDelivery=date, createdDate=date)).reference == "ST0825"
+
+
+def test_version_comes_from_version_or_version_number():
+    data = record()
+    del data["version"]
+    assert parse_record(data).version == "1.0"
+    data["versionNumber"] = 2
+    assert parse_record(data).version == "2.0"
+
+
+def test_numbers_given_as_text_are_read():
+    parsed = parse_record(record(level="4", typicalDuration="18"))
+    assert (parsed.level, parsed.typical_duration_months) == (4, 18)
+
+
+def test_overview_html_is_reduced_to_text():
+    parsed = parse_record(record(overviewOfRole="&lt;p&gt;Enabling  organisations&lt;/p&gt;"))
+    assert parsed.overview == "Enabling organisations"
+
+
+def test_a_page_url_that_is_not_a_web_address_is_left_out_with_a_warning():
+    parsed = parse_record(record(standardPageUrl="javascript:alert(1)"))
+    assert parsed.url == ""
+    assert "standardPageUrl" in parsed.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (record(knowledges=[], skills=None, behaviours=[]), "has no KSBs"),
+        (
+            {"referenceNumber": "ST0001", "title": "Retired", "level": 3, "version": "1.0"},
+            "has no KSBs",
+        ),
+        ({"frameworkCode": 420, "title": "A framework"}, "not a standard (no referenceNumber)"),
+        (record(referenceNumber="Hello"), "not a standard (referenceNumber 'HELLO'"),
+        ([1, 2], "not a standard (a JSON list"),
+        ("ST0825", "not a standard (a JSON str"),
+        (record(title="  "), "has no title"),
+        (record(version=None, versionNumber=None), "has no version"),
+        (record(level=None), "has no level"),
+        (record(level="four"), "level is not a whole number"),
+        (record(knowledges="K1"), "knowledges is not a list"),
+        (record(duties={"a": 1}), "duties is not a list"),
+        (record(knowledges=[{"knowledgeId": "x", "detail": "  "}]), "K1 has no text"),
+        (record(skills=[{"skillId": "x"}]), "S1 has no text"),
+        (record(behaviours=[42]), "B1 is not an object"),
+        (record(duties=[{"dutyDetail": ""}]), "duty 1 has no text"),
+        (record(duties=["a duty"]), "duty 1 is not an object"),
+        (
+            record(duties=[{"dutyDetail": "x", "mappedSkills": 5}]),
+            "duty 1: mappedSkills is not a list",
+        ),
+        (record(title=["a", "list"]), "title is not text"),
+    ],
+)
+def test_records_that_cannot_be_imported_say_why(data, reason):
+    with pytest.raises(RecordError) as exc:
+        parse_record(data)
+    assert str(exc.value).startswith(reason)
+
+
+def test_read_records_accepts_one_record_or_a_list(tmp_path):
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(ST0825), encoding="utf-8")
+    several = tmp_path / "many.json"
+    several.write_text(json.dumps([ST0825, ST0116]), encoding="utf-8")
+    assert len(read_records(single)) == 1
+    assert [r["referenceNumber"] for r in read_records(several)] == ["ST0825", "ST0116"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"referenceNumber": "ST0825",', "invalid JSON (line 1, column 30"),
+        (b"", "invalid JSON (line 1, column 1"),
+        (b"[]", "holds an empty list"),
+        (b"42", "holds a JSON int"),
+        (b"\xff\xfe\x00", "is not UTF-8 text"),
+    ],
+)
+def test_files_that_are_not_records_say_why(tmp_path, content, reason):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(SourceError) as exc:
+        read_records(path)
+    assert str(exc.value).startswith(reason)
+
+
+def test_a_missing_file_or_a_directory_says_so(tmp_path):
+    with pytest.raises(SourceError, match="no such file"):
+        read_records(tmp_path / "nope.json")
+    with pytest.raises(SourceError, match="is a directory"):
+        read_records(tmp_path)
