@@ -1,0 +1,87 @@
+"""Browser tests: Playwright drives the system's Chromium against Django's live server.
+
+Where Chromium is missing they skip with the reason; with E2E_REQUIRED=1 (CI) a missing
+Chromium fails them instead, so a green run always includes the browser."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made from
+# that thread (fixtures, assertions) are safe here because nothing else runs concurrently.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        reason = "Chromium is not installed (apt-get install chromium), so browser tests cannot run"
+        if os.environ.get("E2E_REQUIRED") == "1":
+            pytest.fail(f"E2E_REQUIRED=1 but {reason}.")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # Reduced motion turns off Bootstrap's smooth scrolling, so in-page jumps land at once.
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, reduced_motion="reduce"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def assert_accessible():
+    """Run axe-core on the page; fail with its report if it finds any violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page):
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+    return check
+
+
+@pytest.fixture
+def screenshot():
+    """Save a screenshot under test-artifacts/ for a human to look at."""
+
+    def save(page, name):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+    return save
