@@ -28,7 +28,6 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py loaddata st0825
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Skills Tracker is running at http://$(HOST):$(PORT)/"

@@ -130,6 +130,15 @@ def test_one_line_per_record_in_a_file_of_several(tmp_path):
     assert Standard.objects.count() == 1
 
 
+def test_an_older_record_without_duties_imports_its_ksbs(tmp_path):
+    data = {**copy.deepcopy(ST0825), "templateType": "Apprenticeship Standard"}
+    del data["duties"]
+    out, _, status = run(write(tmp_path, data))
+    assert status == 0
+    assert out[0].endswith("imported (25 K, 22 S, 4 B, 0 duties, 0 duty-KSB links)")
+    assert Standard.objects.get().ksbs.count() == 51
+
+
 def test_unknown_guids_are_skipped_with_a_warning_and_the_record_imports(tmp_path):
     data = copy.deepcopy(ST0825)
     data["duties"][4]["mappedKnowledge"].append("not-a-real-guid")
