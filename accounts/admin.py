@@ -1,8 +1,36 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import Count, Q
+from django.utils import timezone
 
-from .models import User
+from .models import Apprenticeship, Invitation, Membership, Organisation, User
+
+
+class InvitationStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Invitation.State.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        filters = {
+            Invitation.State.ACCEPTED: Q(accepted_at__isnull=False),
+            Invitation.State.REVOKED: Q(accepted_at__isnull=True, revoked_at__isnull=False),
+            Invitation.State.VOID: open_ & Q(kind="apprentice", apprenticeship__isnull=True),
+            Invitation.State.EXPIRED: open_
+            & Q(expires_at__lte=now)
+            & ~Q(kind="apprentice", apprenticeship__isnull=True),
+            Invitation.State.PENDING: open_
+            & Q(expires_at__gt=now)
+            & ~Q(kind="apprentice", apprenticeship__isnull=True),
+        }
+        if self.value() in filters:
+            return queryset.filter(filters[self.value()])
+        return queryset
 
 
 class UserCreateForm(UserCreationForm):
@@ -37,3 +65,78 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_count", "apprenticeship_count", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("memberships", distinct=True),
+                apprenticeship_count=Count("apprenticeships", distinct=True),
+            )
+        )
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    @admin.display(description="apprenticeships", ordering="apprenticeship_count")
+    def apprenticeship_count(self, obj):
+        return obj.apprenticeship_count
+
+
+@admin.register(Apprenticeship)
+class ApprenticeshipAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "apprentice_email",
+        "standard",
+        "organisation",
+        "mentor",
+        "start_date",
+        "status",
+    ]
+    list_filter = ["standard", "organisation", "status"]
+    search_fields = ["apprentice__full_name", "apprentice__email", "organisation__name"]
+    list_select_related = ["apprentice", "standard", "organisation", "mentor"]
+    autocomplete_fields = ["apprentice", "mentor"]
+    date_hierarchy = "start_date"
+
+    @admin.display(description="e-mail", ordering="apprentice__email")
+    def apprentice_email(self, obj):
+        return obj.apprentice.email if obj.apprentice else "-"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "email", "kind", "organisation", "state_display", "sent_at"]
+    list_filter = ["kind", "organisation", InvitationStateFilter]
+    search_fields = ["full_name", "email", "organisation__name"]
+    list_select_related = ["organisation", "apprenticeship"]
+    readonly_fields = [
+        "token_hash",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+        "revoked_by",
+        "invited_by",
+    ]
+
+    @admin.display(description="state")
+    def state_display(self, obj):
+        return obj.get_state_display()

@@ -134,15 +134,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
 
 # django-allauth: e-mail is the login, there are no usernames.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = "optional" if DEBUG else "mandatory"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# Mandatory everywhere (in development the mails go to the console; the demo users are
+# verified already). Opening an invitation link verifies the invited address.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_USER_DISPLAY = str
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Skills Tracker] "
+# allauth's rate limits (failed logins, password resets, ...) stay at their defaults.
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

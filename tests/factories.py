@@ -1,7 +1,11 @@
+import secrets
+from datetime import date, timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.models import User
+from accounts.models import Apprenticeship, Invitation, Membership, Organisation, User, hash_token
 from standards.models import KSB, Duty, Standard
 
 PASSWORD = "correct-horse-battery-staple"
@@ -69,3 +73,60 @@ def make_standard(*, knowledge=3, skills=2, behaviours=1, duties=2, **fields):
     for number in range(1, duties + 1):
         DutyFactory(standard=standard, number=number, ksbs=ksbs)
     return standard
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Employer {n} Ltd")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Membership.Role.MENTOR
+
+
+class ApprenticeshipFactory(DjangoModelFactory):
+    class Meta:
+        model = Apprenticeship
+
+    apprentice = factory.SubFactory(UserFactory)
+    standard = factory.SubFactory(StandardFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    mentor = None
+    start_date = factory.LazyFunction(lambda: date.today() - timedelta(days=200))
+    planned_end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=730))
+    status = Apprenticeship.Status.ACTIVE
+
+
+class InvitationFactory(DjangoModelFactory):
+    """An apprentice invitation onto a new pending apprenticeship."""
+
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    kind = Invitation.Kind.APPRENTICE
+    apprenticeship = factory.SubFactory(
+        ApprenticeshipFactory,
+        organisation=factory.SelfAttribute("..organisation"),
+        apprentice=None,
+        status=Apprenticeship.Status.PENDING,
+    )
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    full_name = factory.Faker("name", locale="en_GB")
+    token_hash = factory.LazyFunction(lambda: hash_token(secrets.token_urlsafe(32)))
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + timedelta(days=14))
+
+
+def invitation_with_token(**kwargs):
+    """An invitation and the raw token of its link."""
+    token = secrets.token_urlsafe(32)
+    invitation = InvitationFactory(token_hash=hash_token(token), **kwargs)
+    return invitation, token

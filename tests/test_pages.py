@@ -6,6 +6,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.conftest import verified_user
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_templates_carry_no_inline_script_or_style(client, st0825):
 
 
 def test_messages_are_shown_after_login(client, db):
-    UserFactory(email="sam@example.com")
+    verified_user("sam@example.com", "Sam")
     response = client.post(
         reverse("account_login"),
         {"login": "sam@example.com", "password": PASSWORD},
@@ -69,23 +70,80 @@ def test_logged_in_header_shows_the_user_and_a_post_logout(client, db):
 
 # --- every URL against every role -------------------------------------------------------------
 
-ROLES = ["anonymous", "user", "admin"]
+ROLES = [
+    "anonymous",
+    "apprentice",
+    "other_apprentice",
+    "mentor",
+    "manager",
+    "other_manager",
+    "superuser",
+]
 
-# name -> (url kwargs, {role: expected status})
-PUBLIC = dict.fromkeys(ROLES, 200)
-STAFF_ONLY = {"anonymous": 302, "user": 302, "admin": 200}
+
+def expect(*statuses):
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+PUBLIC = expect(200, 200, 200, 200, 200, 200, 200)
+LOGGED_IN = expect(302, 200, 200, 200, 200, 200, 200)
+STAFF_ONLY = expect(302, 302, 302, 302, 302, 302, 200)
+# The apprentice's apprenticeship: its apprentice, mentor, Acme's manager and superusers see it.
+APPRENTICESHIP = expect(302, 200, 404, 200, 200, 404, 200)
+# Acme Digital's pages for managers: members without the role get 403, outsiders 404.
+MANAGE_ACME = expect(302, 404, 404, 403, 200, 404, 200)
+
+# name -> (url kwargs from the world, expected status per role)
 URLS = {
-    "home": ({}, PUBLIC),
-    "standards:standard-list": ({}, PUBLIC),
-    "standards:standard-latest": ({"reference": "ST0825"}, dict.fromkeys(ROLES, 302)),
-    "standards:standard-detail": ({"reference": "ST0825", "version": "1.0"}, PUBLIC),
-    "admin:index": ({}, STAFF_ONLY),
-    "admin:standards_standard_changelist": ({}, STAFF_ONLY),
-    "admin:accounts_user_changelist": ({}, STAFF_ONLY),
+    "home": (lambda w: {}, PUBLIC),
+    "standards:standard-list": (lambda w: {}, PUBLIC),
+    "standards:standard-latest": (lambda w: {"reference": "ST0825"}, expect(*[302] * 7)),
+    "standards:standard-detail": (lambda w: {"reference": "ST0825", "version": "1.0"}, PUBLIC),
+    "accounts:dashboard": (lambda w: {}, expect(*[302] * 7)),
+    "accounts:get-started": (lambda w: {}, LOGGED_IN),
+    "accounts:profile": (lambda w: {}, LOGGED_IN),
+    "accounts:account-delete": (lambda w: {}, LOGGED_IN),
+    "accounts:apprenticeship-list": (lambda w: {}, LOGGED_IN),
+    "accounts:apprenticeship-detail": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "accounts:apprenticeship-edit": (
+        lambda w: {"pk": w["apprenticeship"].pk},
+        expect(302, 403, 404, 403, 200, 404, 200),
+    ),
+    "accounts:organisation-create": (lambda w: {}, LOGGED_IN),
+    "accounts:organisation-detail": (
+        lambda w: {"pk": w["acme"].pk},
+        expect(302, 404, 404, 200, 200, 404, 200),
+    ),
+    "accounts:apprentice-invite": (lambda w: {"pk": w["acme"].pk}, MANAGE_ACME),
+    "accounts:member-invite": (lambda w: {"pk": w["acme"].pk}, MANAGE_ACME),
+    # POST only: a GET is refused before anything is looked up.
+    "accounts:invitation-resend": (
+        lambda w: {"pk": w["invitation"].pk},
+        expect(302, 405, 405, 405, 405, 405, 405),
+    ),
+    "accounts:invitation-revoke": (lambda w: {"pk": w["invitation"].pk}, MANAGE_ACME),
+    # The link shows what it is for to anyone; logged in as another address it is refused.
+    "accounts:invitation-accept": (
+        lambda w: {"token": w["token"]},
+        expect(200, 403, 403, 403, 403, 403, 403),
+    ),
+    "account_login": (lambda w: {}, expect(200, 302, 302, 302, 302, 302, 302)),
+    "account_signup": (lambda w: {}, expect(200, 302, 302, 302, 302, 302, 302)),
+    "admin:index": (lambda w: {}, STAFF_ONLY),
+    "admin:standards_standard_changelist": (lambda w: {}, STAFF_ONLY),
+    "admin:accounts_apprenticeship_changelist": (lambda w: {}, STAFF_ONLY),
+    "admin:accounts_user_changelist": (lambda w: {}, STAFF_ONLY),
 }
 MISSING = {
     "standards:standard-latest": {"reference": "ST9999"},
     "standards:standard-detail": {"reference": "ST0825", "version": "9.9"},
+    "accounts:apprenticeship-detail": {"pk": 999999},
+    "accounts:apprenticeship-edit": {"pk": 999999},
+    "accounts:organisation-detail": {"pk": 999999},
+    "accounts:apprentice-invite": {"pk": 999999},
+    "accounts:member-invite": {"pk": 999999},
+    "accounts:invitation-revoke": {"pk": 999999},
+    "accounts:invitation-accept": {"token": "no-such-token"},
 }
 
 
@@ -97,7 +155,7 @@ def own_url_names():
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 ns = pattern.namespace or namespace
-                if ns not in {"admin"} and "allauth" not in str(pattern.urlconf_name):
+                if ns != "admin" and "allauth" not in str(pattern.urlconf_name):
                     walk(pattern.url_patterns, ns)
             elif isinstance(pattern, URLPattern) and pattern.name:
                 names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
@@ -107,32 +165,75 @@ def own_url_names():
 
 
 def test_every_own_url_is_in_the_role_table():
-    assert own_url_names() <= set(URLS), "add the new URL to URLS with its expected statuses"
+    missing = own_url_names() - set(URLS)
+    assert not missing, f"add these URLs to URLS with their expected statuses: {missing}"
 
 
 @pytest.fixture
-def as_role(client, db):
-    def login(role):
-        if role == "user":
-            client.force_login(UserFactory())
-        elif role == "admin":
-            client.force_login(UserFactory(is_staff=True, is_superuser=True))
-        return client
+def world(
+    standard,
+    acme,
+    apprentice,
+    other_apprentice,
+    mentor,
+    manager,
+    other_manager,
+    superuser,
+    globex_apprenticeship,
+):
+    from accounts.models import Apprenticeship
+    from tests.factories import ApprenticeshipFactory, invitation_with_token
 
-    return login
+    apprenticeship = ApprenticeshipFactory(
+        apprentice=apprentice, standard=standard, organisation=acme, mentor=mentor
+    )
+    ApprenticeshipFactory(
+        apprentice=other_apprentice, standard=standard, organisation=acme, mentor=manager
+    )
+    invitation, token = invitation_with_token(
+        organisation=acme, email="invitee@example.com", apprenticeship__standard=standard
+    )
+    assert Apprenticeship.objects.count() == 4
+    return {
+        "acme": acme,
+        "apprenticeship": apprenticeship,
+        "invitation": invitation,
+        "token": token,
+        "users": {
+            "apprentice": apprentice,
+            "other_apprentice": other_apprentice,
+            "mentor": mentor,
+            "manager": manager,
+            "other_manager": other_manager,
+            "superuser": superuser,
+        },
+    }
+
+
+def client_as(client, world, role):
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(URLS))
-def test_every_url_answers_every_role_as_expected(as_role, st0825, role, name):
+def test_every_url_answers_every_role_as_expected(client, world, role, name):
     kwargs, expected = URLS[name]
-    response = as_role(role).get(reverse(name, kwargs=kwargs))
-    assert response.status_code == expected[role]
+    url = reverse(name, kwargs=kwargs(world))
+    response = client_as(client, world, role).get(url)
+    assert response.status_code == expected[role], f"{role} GET {url}"
+    if role == "anonymous" and expected[role] == 302 and name.startswith("accounts:"):
+        assert response.url.startswith(reverse("account_login")) or name == "accounts:dashboard"
     if name.startswith("admin:") and expected[role] == 302:
         assert "/admin/login/" in response.url
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MISSING))
-def test_unknown_objects_are_404_for_every_role(as_role, st0825, role, name):
-    assert as_role(role).get(reverse(name, kwargs=MISSING[name])).status_code == 404
+def test_unknown_objects_are_404_for_every_role(client, world, role, name):
+    response = client_as(client, world, role).get(reverse(name, kwargs=MISSING[name]))
+    expected = 302 if role == "anonymous" and name.startswith("accounts:") else 404
+    if name == "accounts:invitation-accept":
+        expected = 404
+    assert response.status_code == expected

@@ -1,11 +1,9 @@
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from standards.models import Standard
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,29 +59,3 @@ def test_login_finds_the_user_whatever_the_case_of_the_email():
     user = UserFactory(email="sam@example.com")
     assert authenticate(username="SAM@EXAMPLE.COM", password=PASSWORD) == user
     assert authenticate(username="sam@example.com", password="wrong") is None
-
-
-def test_seed_demo_creates_the_admin_and_st0825_once(capsys):
-    call_command("seed_demo")
-    call_command("seed_demo")
-    admin = User.objects.get(email="admin@example.com")
-    assert admin.is_superuser and admin.check_password("demo-pass-1234")
-    assert User.objects.count() == 1
-    assert Standard.objects.get(reference="ST0825").ksbs.count() == 51
-    out = capsys.readouterr().out
-    assert "admin@example.com exists; left as it is" in out
-    assert "ST0825 is loaded; left as it is" in out
-
-
-def test_seed_demo_keeps_edits_made_to_st0825(st0825):
-    k1 = st0825.ksbs.get(kind="K", number=1)
-    k1.description = "Edited in admin"
-    k1.save()
-    call_command("seed_demo", stdout=None)
-    k1.refresh_from_db()
-    assert k1.description == "Edited in admin"
-
-
-def test_seed_demo_takes_another_password():
-    call_command("seed_demo", password="another-pass-5678", stdout=None)
-    assert User.objects.get(email="admin@example.com").check_password("another-pass-5678")

@@ -1,0 +1,225 @@
+from django import forms
+from django.db.models import Case, IntegerField, Value, When
+
+from standards.models import Standard
+
+from .models import Apprenticeship, Invitation, Membership, Organisation, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class SignupForm(forms.Form):
+    """Extra fields of allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def signup(self, request, user):
+        user.full_name = self.cleaned_data["full_name"].strip()
+        user.save(update_fields=["full_name"])
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name"]
+        widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise forms.ValidationError("Enter your name.", code="required")
+        return name
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password, to confirm",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.", code="wrong_password")
+        return password
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name"]
+        labels = {"name": "Organisation name"}
+        help_texts = {"name": "The employer, as your apprentices know it."}
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Enter the organisation's name.", code="required")
+        return name
+
+
+def _normalise_email(email):
+    local, _, domain = email.strip().rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+class InviteFormMixin:
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_email(self):
+        return _normalise_email(self.cleaned_data["email"])
+
+    def clean_full_name(self):
+        return " ".join(self.cleaned_data["full_name"].split())
+
+
+class ApprenticeInviteForm(InviteFormMixin, forms.Form):
+    email = forms.EmailField(label="Apprentice's e-mail address")
+    full_name = forms.CharField(label="Apprentice's full name", max_length=200)
+    standard = forms.ModelChoiceField(queryset=Standard.objects.none(), empty_label=None)
+    start_date = forms.DateField(widget=DateInput())
+    planned_end_date = forms.DateField(widget=DateInput())
+    mentor = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="No mentor yet",
+        help_text="A manager or mentor of the organisation.",
+    )
+    weekly_hours = forms.DecimalField(
+        label="Working hours a week",
+        initial=30,
+        min_value=1,
+        max_value=60,
+        max_digits=4,
+        decimal_places=1,
+    )
+    otj_target_hours = forms.IntegerField(
+        label="Off-the-job target (hours)",
+        required=False,
+        min_value=0,
+        help_text="Leave empty for the minimum: 6 hours a week over the planned weeks (20% of "
+        "the working hours when under 30 a week). Enter the published figure for later starts.",
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, organisation=organisation, **kwargs)
+        # ST0825 first, then every other imported standard.
+        self.fields["standard"].queryset = Standard.objects.annotate(
+            first=Case(
+                When(reference="ST0825", then=Value(0)), default=1, output_field=IntegerField()
+            )
+        ).order_by("first", "reference", "-version")
+        self.fields["mentor"].queryset = User.objects.filter(
+            memberships__organisation=organisation, is_active=True
+        ).order_by("full_name", "email")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("start_date"), cleaned_data.get("planned_end_date")
+        if start and end and end <= start:
+            self.add_error(
+                "planned_end_date",
+                forms.ValidationError(
+                    "The planned end date must be after the start date.", code="end_before_start"
+                ),
+            )
+        email, standard = cleaned_data.get("email"), cleaned_data.get("standard")
+        if (
+            email
+            and standard
+            and Invitation.objects.pending()
+            .filter(
+                organisation=self.organisation,
+                kind=Invitation.Kind.APPRENTICE,
+                email__iexact=email,
+                apprenticeship__standard=standard,
+            )
+            .exists()
+        ):
+            self.add_error(
+                "email",
+                forms.ValidationError(
+                    "This person already has a pending invitation onto this standard: resend it "
+                    "from the organisation page instead.",
+                    code="already_invited",
+                ),
+            )
+        return cleaned_data
+
+
+class MemberInviteForm(InviteFormMixin, forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    full_name = forms.CharField(label="Full name", max_length=200)
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.MENTOR,
+        widget=forms.RadioSelect,
+        help_text="Managers see every apprenticeship of the organisation and invite people; "
+        "mentors see the apprenticeships they mentor.",
+    )
+
+    def clean_email(self):
+        email = super().clean_email()
+        if Membership.objects.filter(
+            organisation=self.organisation, user__email__iexact=email
+        ).exists():
+            raise forms.ValidationError(
+                "This person is already a member of the organisation.", code="already_member"
+            )
+        if (
+            Invitation.objects.pending()
+            .filter(
+                organisation=self.organisation, kind=Invitation.Kind.MEMBER, email__iexact=email
+            )
+            .exists()
+        ):
+            raise forms.ValidationError(
+                "This person already has a pending invitation: resend it instead.",
+                code="already_invited",
+            )
+        return email
+
+
+class ApprenticeshipForm(forms.ModelForm):
+    """A manager's edit of an apprenticeship's mentor, dates, hours and status."""
+
+    class Meta:
+        model = Apprenticeship
+        fields = [
+            "mentor",
+            "start_date",
+            "planned_end_date",
+            "weekly_hours",
+            "otj_target_hours",
+            "status",
+        ]
+        widgets = {"start_date": DateInput(), "planned_end_date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = User.objects.filter(
+            memberships__organisation_id=self.instance.organisation_id, is_active=True
+        ).order_by("full_name", "email")
+        self.fields["mentor"].empty_label = "No mentor"
+        if self.instance.apprentice_id is None:
+            allowed = {Apprenticeship.Status.PENDING, Apprenticeship.Status.WITHDRAWN}
+            self.fields["status"].choices = [
+                (value, label) for value, label in self.fields["status"].choices if value in allowed
+            ]
+            self.fields["status"].help_text = "The other states follow once the apprentice accepts."

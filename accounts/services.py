@@ -1,0 +1,233 @@
+"""Writes that touch several rows: organisations, invitations, accepting them, leaving."""
+
+import logging
+import secrets
+import smtplib
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import (
+    INVITATION_VALID_DAYS,
+    Apprenticeship,
+    Invitation,
+    Membership,
+    Organisation,
+    hash_token,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class InvitationNotSent(Exception):
+    """The invitation e-mail could not be sent; nothing was saved."""
+
+
+class InvitationError(Exception):
+    """An invitation that cannot be accepted; ``reason`` is one of Invitation.State or
+    "wrong_user"."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def organisation_create(*, user, name):
+    """Create an organisation with ``user`` as its first manager."""
+    with transaction.atomic():
+        organisation = Organisation(name=name.strip())
+        organisation.full_clean()
+        organisation.save()
+        Membership.objects.create(
+            user=user, organisation=organisation, role=Membership.Role.MANAGER
+        )
+    return organisation
+
+
+def _send_invitation(invitation, token, build_url):
+    link = build_url(reverse("accounts:invitation-accept", kwargs={"token": token}))
+    context = {"invitation": invitation, "link": link, "valid_days": INVITATION_VALID_DAYS}
+    subject = " ".join(render_to_string("accounts/email/invitation_subject.txt", context).split())
+    body = render_to_string("accounts/email/invitation_message.txt", context)
+    try:
+        send_mail(subject, body, None, [invitation.email])
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.exception("Could not send the invitation e-mail to %s", invitation.email)
+        raise InvitationNotSent(str(exc)) from exc
+
+
+def _issue(invitation, build_url):
+    """Give the invitation a fresh single-use token and expiry, save it and e-mail the link.
+    Runs inside the caller's transaction: if the mail cannot be sent, nothing is saved."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation.token_hash = hash_token(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(days=INVITATION_VALID_DAYS)
+    invitation.full_clean(exclude=["token_hash"])
+    invitation.save()
+    _send_invitation(invitation, token, build_url)
+    return token
+
+
+def apprentice_invite(
+    *,
+    organisation,
+    invited_by,
+    email,
+    full_name,
+    standard,
+    start_date,
+    planned_end_date,
+    mentor=None,
+    weekly_hours=None,
+    otj_target_hours=None,
+    build_url,
+):
+    """Create a pending apprenticeship and invite its apprentice by e-mail."""
+    with transaction.atomic():
+        apprenticeship = Apprenticeship(
+            standard=standard,
+            organisation=organisation,
+            mentor=mentor,
+            start_date=start_date,
+            planned_end_date=planned_end_date,
+            otj_target_hours=otj_target_hours,
+            status=Apprenticeship.Status.PENDING,
+        )
+        if weekly_hours is not None:
+            apprenticeship.weekly_hours = weekly_hours
+        if apprenticeship.otj_target_hours is None:
+            apprenticeship.otj_target_hours = apprenticeship.default_otj_target_hours
+        apprenticeship.full_clean()
+        apprenticeship.save()
+        invitation = Invitation(
+            organisation=organisation,
+            kind=Invitation.Kind.APPRENTICE,
+            apprenticeship=apprenticeship,
+            email=email,
+            full_name=full_name,
+            invited_by=invited_by,
+        )
+        _issue(invitation, build_url)
+    return invitation
+
+
+def member_invite(*, organisation, invited_by, email, full_name, role, build_url):
+    """Invite someone into the organisation as a manager or mentor."""
+    with transaction.atomic():
+        invitation = Invitation(
+            organisation=organisation,
+            kind=Invitation.Kind.MEMBER,
+            role=role,
+            email=email,
+            full_name=full_name,
+            invited_by=invited_by,
+        )
+        _issue(invitation, build_url)
+    return invitation
+
+
+def invitation_resend(*, invitation, build_url):
+    """Send a pending or expired invitation again with a new link; the old link stops working."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.state not in (Invitation.State.PENDING, Invitation.State.EXPIRED):
+            raise InvitationError(invitation.state)
+        _issue(invitation, build_url)
+    return invitation
+
+
+def invitation_revoke(*, invitation, by):
+    """Revoke a pending or expired invitation; an apprenticeship waiting for it is withdrawn."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.state not in (Invitation.State.PENDING, Invitation.State.EXPIRED):
+            raise InvitationError(invitation.state)
+        invitation.revoked_at = timezone.now()
+        invitation.revoked_by = by
+        invitation.save(update_fields=["revoked_at", "revoked_by"])
+        apprenticeship = invitation.apprenticeship
+        if apprenticeship and apprenticeship.status == Apprenticeship.Status.PENDING:
+            apprenticeship.status = Apprenticeship.Status.WITHDRAWN
+            apprenticeship.save(update_fields=["status", "updated_at"])
+    return invitation
+
+
+def invitation_accept(*, invitation, user):
+    """Accept the invitation as ``user``, whose e-mail must be the invited one. The apprentice
+    becomes the apprenticeship's (now active); a member joins the organisation. Opening the
+    link proves the address, so it is marked verified."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.state != Invitation.State.PENDING:
+            raise InvitationError(invitation.state)
+        if not invitation.matches(user):
+            raise InvitationError("wrong_user")
+        if invitation.kind == Invitation.Kind.APPRENTICE:
+            apprenticeship = Apprenticeship.objects.select_for_update().get(
+                pk=invitation.apprenticeship_id
+            )
+            apprenticeship.apprentice = user
+            apprenticeship.status = Apprenticeship.Status.ACTIVE
+            apprenticeship.save(update_fields=["apprentice", "status", "updated_at"])
+        else:
+            membership, created = Membership.objects.get_or_create(
+                user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+            )
+            if not created and invitation.role == Membership.Role.MANAGER:
+                membership.role = Membership.Role.MANAGER
+                membership.save(update_fields=["role"])
+        if not user.full_name:
+            user.full_name = invitation.full_name
+            user.save(update_fields=["full_name"])
+        EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(verified=True)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return invitation
+
+
+def sole_managed_organisations(user):
+    """Organisations that would be left without a manager if ``user`` left."""
+    managed = Organisation.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.MANAGER
+    )
+    return [
+        organisation
+        for organisation in managed.prefetch_related("memberships")
+        if sum(m.role == Membership.Role.MANAGER for m in organisation.memberships.all()) == 1
+    ]
+
+
+def user_delete_account(*, user):
+    """Delete a person's account. Their login, name, e-mail addresses and memberships go; the
+    apprenticeships they are the apprentice on stay with the employer, shown as a deleted user,
+    because the records must be kept; where they were mentor, the apprenticeship has none."""
+    blockers = sole_managed_organisations(user)
+    if blockers:
+        names = ", ".join(str(o) for o in blockers)
+        raise ValidationError(
+            f"You are the only manager of {names}: invite another manager first.",
+            code="sole_manager",
+        )
+    with transaction.atomic():
+        Apprenticeship.objects.filter(mentor=user).update(mentor=None)
+        Membership.objects.filter(user=user).delete()
+        EmailAddress.objects.filter(user=user).delete()
+        if user.apprenticeships.exists():
+            user.email = f"deleted-user-{user.pk}@deleted.invalid"
+            user.full_name = "Deleted user"
+            user.is_active = False
+            user.is_staff = False
+            user.is_superuser = False
+            user.set_unusable_password()
+            user.save()
+        else:
+            user.delete()

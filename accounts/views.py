@@ -1,0 +1,396 @@
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .forms import (
+    ApprenticeInviteForm,
+    ApprenticeshipForm,
+    DeleteAccountForm,
+    MemberInviteForm,
+    OrganisationForm,
+    ProfileForm,
+)
+from .models import Apprenticeship, Invitation, Organisation, User
+from .services import (
+    InvitationError,
+    InvitationNotSent,
+    apprentice_invite,
+    invitation_accept,
+    invitation_resend,
+    invitation_revoke,
+    member_invite,
+    organisation_create,
+    sole_managed_organisations,
+    user_delete_account,
+)
+
+PAGE_SIZE = 25
+MAIL_FAILED = (
+    "The invitation e-mail could not be sent, so nothing was saved. Please try again in a "
+    "moment; if it keeps failing, tell your administrator."
+)
+
+
+def _organisation(user, pk, *, manage=False):
+    """The organisation ``pk`` if ``user`` is a member (404 otherwise); with ``manage``, a
+    member who is not a manager gets 403."""
+    organisation = get_object_or_404(Organisation.objects.visible_to(user), pk=pk)
+    if manage and not Organisation.objects.managed_by(user).filter(pk=pk).exists():
+        raise PermissionDenied("Only the organisation's managers can do this.")
+    return organisation
+
+
+def _invitation(user, pk):
+    """An invitation of an organisation ``user`` manages; 403 for its other members, 404 for
+    everyone else."""
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organisation", "apprenticeship__standard"), pk=pk
+    )
+    _organisation(user, invitation.organisation_id, manage=True)
+    return invitation
+
+
+def _with_invitations(queryset):
+    return queryset.prefetch_related(
+        Prefetch(
+            "invitations",
+            queryset=Invitation.objects.order_by("-sent_at"),
+            to_attr="invitation_list",
+        )
+    )
+
+
+@login_required
+def dashboard(request):
+    """Where a user lands after logging in: their own apprenticeship, the list of those they
+    see as an employer, or the first steps."""
+    user = request.user
+    if user.is_superuser or user.memberships.exists():
+        return redirect("accounts:apprenticeship-list")
+    own = list(
+        Apprenticeship.objects.filter(apprentice=user)
+        .exclude(status=Apprenticeship.Status.WITHDRAWN)
+        .values_list("pk", flat=True)[:2]
+    )
+    if len(own) == 1:
+        return redirect("accounts:apprenticeship-detail", pk=own[0])
+    if own:
+        return redirect("accounts:apprenticeship-list")
+    return redirect("accounts:get-started")
+
+
+@login_required
+def get_started(request):
+    return render(request, "accounts/get_started.html")
+
+
+@login_required
+def apprenticeship_list(request):
+    apprenticeships = _with_invitations(
+        Apprenticeship.objects.visible_to(request.user).for_list()
+    ).order_by("-start_date", "pk")
+    status = request.GET.get("status", "")
+    if status in Apprenticeship.Status.values:
+        apprenticeships = apprenticeships.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(apprenticeships, PAGE_SIZE).get_page(request.GET.get("page"))
+    organisations = Organisation.objects.visible_to(request.user)
+    return render(
+        request,
+        "accounts/apprenticeship_list.html",
+        {
+            "page_obj": page,
+            "apprenticeships": page.object_list,
+            "status": status,
+            "statuses": Apprenticeship.Status.choices,
+            "organisations": list(organisations[:20]),
+            "managed_ids": set(
+                Organisation.objects.managed_by(request.user).values_list("pk", flat=True)
+            ),
+        },
+    )
+
+
+@login_required
+def apprenticeship_detail(request, pk):
+    apprenticeship = get_object_or_404(
+        _with_invitations(Apprenticeship.objects.visible_to(request.user).for_list()), pk=pk
+    )
+    standard = apprenticeship.standard
+    kinds = dict(standard.ksbs.values_list("kind").annotate(n=Count("pk")).order_by())
+    is_manager = (
+        Organisation.objects.managed_by(request.user)
+        .filter(pk=apprenticeship.organisation_id)
+        .exists()
+    )
+    invitation = (apprenticeship.invitation_list or [None])[0]
+    return render(
+        request,
+        "accounts/apprenticeship_detail.html",
+        {
+            "apprenticeship": apprenticeship,
+            "apprentice_name": str(apprenticeship.apprentice or "")
+            or (invitation.full_name if invitation else "Invited apprentice"),
+            "is_apprentice": apprenticeship.apprentice_id == request.user.pk,
+            "is_manager": is_manager,
+            "invitation": invitation,
+            "ksb_counts": {"K": kinds.get("K", 0), "S": kinds.get("S", 0), "B": kinds.get("B", 0)},
+            "ksb_total": sum(kinds.values()),
+            "duty_count": standard.duties.count(),
+            "month": apprenticeship.month_of_programme(),
+        },
+    )
+
+
+@login_required
+def apprenticeship_edit(request, pk):
+    apprenticeship = get_object_or_404(
+        Apprenticeship.objects.visible_to(request.user).select_related("standard", "apprentice"),
+        pk=pk,
+    )
+    if (
+        not Organisation.objects.managed_by(request.user)
+        .filter(pk=apprenticeship.organisation_id)
+        .exists()
+    ):
+        raise PermissionDenied("Only the organisation's managers can edit an apprenticeship.")
+    form = ApprenticeshipForm(request.POST or None, instance=apprenticeship)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The apprenticeship's details have been saved.")
+        return redirect(apprenticeship)
+    return render(
+        request,
+        "accounts/apprenticeship_form.html",
+        {"apprenticeship": apprenticeship, "form": form},
+    )
+
+
+@login_required
+def organisation_create_view(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = organisation_create(user=request.user, name=form.cleaned_data["name"])
+        messages.success(request, f"{organisation} is set up, with you as its manager.")
+        return redirect(organisation)
+    return render(request, "accounts/organisation_form.html", {"form": form})
+
+
+@login_required
+def organisation_detail(request, pk):
+    organisation = _organisation(request.user, pk)
+    is_manager = Organisation.objects.managed_by(request.user).filter(pk=pk).exists()
+    memberships = organisation.memberships.select_related("user").order_by("role", "user__email")
+    invitations = (
+        organisation.invitations.select_related("apprenticeship__standard", "invited_by")
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .order_by("-sent_at")
+    )
+    counts = organisation.apprenticeships.aggregate(
+        total=Count("pk"),
+        active=Count("pk", filter=Q(status=Apprenticeship.Status.ACTIVE)),
+    )
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "is_manager": is_manager,
+            "memberships": memberships,
+            "invitations": invitations,
+            "counts": counts,
+        },
+    )
+
+
+@login_required
+def apprentice_invite_view(request, pk):
+    organisation = _organisation(request.user, pk, manage=True)
+    form = ApprenticeInviteForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation = apprentice_invite(
+                organisation=organisation,
+                invited_by=request.user,
+                build_url=request.build_absolute_uri,
+                **data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except InvitationNotSent:
+            form.add_error(None, MAIL_FAILED)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.full_name} at {invitation.email}. The "
+                f"apprenticeship starts once they accept it.",
+            )
+            return redirect(organisation)
+    return render(
+        request,
+        "accounts/apprentice_invite.html",
+        {"organisation": organisation, "form": form},
+    )
+
+
+@login_required
+def member_invite_view(request, pk):
+    organisation = _organisation(request.user, pk, manage=True)
+    form = MemberInviteForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = member_invite(
+                organisation=organisation,
+                invited_by=request.user,
+                build_url=request.build_absolute_uri,
+                **form.cleaned_data,
+            )
+        except InvitationNotSent:
+            form.add_error(None, MAIL_FAILED)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.full_name} at {invitation.email} to join as "
+                f"{invitation.get_role_display().lower()}.",
+            )
+            return redirect(organisation)
+    return render(
+        request, "accounts/member_invite.html", {"organisation": organisation, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def invitation_resend_view(request, pk):
+    invitation = _invitation(request.user, pk)
+    try:
+        invitation_resend(invitation=invitation, build_url=request.build_absolute_uri)
+    except InvitationError:
+        messages.error(request, "That invitation can no longer be sent again.")
+    except InvitationNotSent:
+        messages.error(request, MAIL_FAILED)
+    else:
+        messages.success(
+            request,
+            f"Invitation sent again to {invitation.email}; the earlier link no longer works.",
+        )
+    return redirect(invitation.organisation)
+
+
+@login_required
+def invitation_revoke_view(request, pk):
+    invitation = _invitation(request.user, pk)
+    if request.method == "POST":
+        try:
+            invitation_revoke(invitation=invitation, by=request.user)
+        except InvitationError:
+            messages.error(request, "That invitation can no longer be revoked.")
+        else:
+            messages.success(request, f"Invitation for {invitation.email} revoked.")
+        return redirect(invitation.organisation)
+    return render(request, "accounts/invitation_revoke.html", {"invitation": invitation})
+
+
+INVITATION_PROBLEMS = {
+    Invitation.State.ACCEPTED: "This invitation has already been used.",
+    Invitation.State.REVOKED: "This invitation has been withdrawn by the organisation.",
+    Invitation.State.EXPIRED: "This invitation has expired.",
+    Invitation.State.VOID: "The apprenticeship this invitation was for no longer exists.",
+}
+
+
+def invitation_accept_view(request, token):
+    """The link from the invitation e-mail. Anyone with the link sees what it is for; only the
+    invited address, logged in, can accept it (POST)."""
+    invitation = (
+        Invitation.objects.by_token(token)
+        .select_related("organisation", "apprenticeship__standard", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        return render(
+            request, "accounts/invitation_problem.html", {"problem": "unknown"}, status=404
+        )
+    state = invitation.state
+    if state != Invitation.State.PENDING:
+        return render(
+            request,
+            "accounts/invitation_problem.html",
+            {"invitation": invitation, "problem": state, "message": INVITATION_PROBLEMS[state]},
+            status=410,
+        )
+    user = request.user
+    if user.is_authenticated and not invitation.matches(user):
+        return render(
+            request,
+            "accounts/invitation_problem.html",
+            {"invitation": invitation, "problem": "wrong_user"},
+            status=403,
+        )
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            invitation_accept(invitation=invitation, user=user)
+        except InvitationError as exc:
+            messages.error(request, INVITATION_PROBLEMS.get(exc.reason, "This link does not work."))
+            return redirect(request.path)
+        if invitation.kind == Invitation.Kind.APPRENTICE:
+            messages.success(request, "Welcome! This apprenticeship is now yours.")
+            return redirect(invitation.apprenticeship)
+        messages.success(request, f"You have joined {invitation.organisation}.")
+        return redirect(invitation.organisation)
+    if not user.is_authenticated:
+        # Having opened the link proves the address: signing up with it needs no second e-mail.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {
+            "invitation": invitation,
+            "has_account": not user.is_authenticated
+            and User.objects.filter(email__iexact=invitation.email).exists(),
+        },
+    )
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your name has been saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def account_delete(request):
+    user = request.user
+    form = DeleteAccountForm(request.POST or None, user=user)
+    blockers = sole_managed_organisations(user)
+    if request.method == "POST" and form.is_valid() and not blockers:
+        user_delete_account(user=user)
+        logout(request)
+        messages.success(request, "Your account has been deleted.")
+        return redirect("home")
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {
+            "form": form,
+            "blockers": blockers,
+            "own_apprenticeships": user.apprenticeships.select_related("standard", "organisation"),
+            "mentored_count": user.mentored_apprenticeships.count(),
+            "memberships": user.memberships.select_related("organisation"),
+        },
+    )

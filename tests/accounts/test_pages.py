@@ -1,0 +1,323 @@
+"""Landing, the apprenticeship pages, organisations, the profile and leaving."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.models import Apprenticeship, Membership, Organisation, User
+from tests.factories import PASSWORD, ApprenticeshipFactory, InvitationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("accounts:dashboard")
+LIST = reverse("accounts:apprenticeship-list")
+
+
+def detail(apprenticeship):
+    return reverse("accounts:apprenticeship-detail", kwargs={"pk": apprenticeship.pk})
+
+
+# --- landing ----------------------------------------------------------------------------------
+
+
+def test_apprentice_lands_on_their_apprenticeship(client, apprenticeship, apprentice):
+    client.force_login(apprentice)
+    assert client.get(DASHBOARD).url == detail(apprenticeship)
+
+
+def test_employers_land_on_the_list(client, apprenticeship, mentor, manager, superuser):
+    for user in (mentor, manager, superuser):
+        client.force_login(user)
+        assert client.get(DASHBOARD).url == LIST
+
+
+def test_someone_with_nothing_yet_gets_first_steps(client, user):
+    client.force_login(user)
+    response = client.get(DASHBOARD, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts:get-started")
+    assert "Set up your organisation" in response.content.decode()
+
+
+def test_apprentice_with_two_apprenticeships_lands_on_a_list_of_their_own(
+    client, apprenticeship, apprentice, standard, globex
+):
+    second = ApprenticeshipFactory(apprentice=apprentice, standard=standard, organisation=globex)
+    client.force_login(apprentice)
+    assert client.get(DASHBOARD).url == LIST
+    shown = {a.pk for a in client.get(LIST).context["apprenticeships"]}
+    assert shown == {apprenticeship.pk, second.pk}
+
+
+# --- list and detail --------------------------------------------------------------------------
+
+
+def test_list_shows_name_standard_start_date_and_status(
+    client, manager, apprenticeship, other_apprenticeship, globex_apprenticeship
+):
+    client.force_login(manager)
+    response = client.get(LIST)
+    html = response.content.decode()
+    assert {a.pk for a in response.context["apprenticeships"]} == {
+        apprenticeship.pk,
+        other_apprenticeship.pk,
+    }
+    assert "Alex Apprentice" in html and "Bea Beginner" in html and "Gus Globex" not in html
+    assert "ST0825 DevOps engineer" in html
+    assert apprenticeship.start_date.strftime("%-d %b %Y") in html
+    assert "Active" in html
+
+
+def test_list_names_pending_apprentices_from_their_invitation(client, manager, acme, standard):
+    InvitationFactory(organisation=acme, full_name="Ivy Invitee", apprenticeship__standard=standard)
+    client.force_login(manager)
+    html = client.get(LIST).content.decode()
+    assert "Ivy Invitee" in html and "Invitation pending" in html
+
+
+def test_list_filters_by_status_and_ignores_unknown_ones(
+    client, manager, apprenticeship, other_apprenticeship
+):
+    Apprenticeship.objects.filter(pk=other_apprenticeship.pk).update(status="paused")
+    client.force_login(manager)
+    assert [a.pk for a in client.get(LIST, {"status": "paused"}).context["apprenticeships"]] == [
+        other_apprenticeship.pk
+    ]
+    assert len(client.get(LIST, {"status": "bogus"}).context["apprenticeships"]) == 2
+
+
+def test_list_paginates_at_25_and_keeps_the_filter(client, manager, acme, standard):
+    ApprenticeshipFactory.create_batch(30, organisation=acme, standard=standard)
+    client.force_login(manager)
+    first = client.get(LIST, {"status": "active"})
+    assert len(first.context["apprenticeships"]) == 25
+    assert "?status=active&amp;page=2" in first.content.decode()
+    assert len(client.get(LIST, {"status": "active", "page": 2}).context["apprenticeships"]) == 5
+
+
+def test_empty_list_explains_what_to_do(client, manager):
+    client.force_login(manager)
+    assert "Invite your first apprentice" in client.get(LIST).content.decode()
+
+
+@pytest.mark.parametrize("extra", [2, 12])
+def test_list_query_count_does_not_grow(
+    client, manager, acme, standard, mentor, django_assert_num_queries, extra
+):
+    ApprenticeshipFactory.create_batch(extra, organisation=acme, standard=standard, mentor=mentor)
+    InvitationFactory.create_batch(extra, organisation=acme, apprenticeship__standard=standard)
+    client.force_login(manager)
+    with django_assert_num_queries(7):
+        client.get(LIST)
+
+
+def test_detail_shows_real_programme_data(client, apprentice, apprenticeship):
+    client.force_login(apprentice)
+    html = client.get(detail(apprenticeship)).content.decode()
+    assert "Your apprenticeship" in html
+    assert "DevOps engineer (ST0825, level 4) at Acme Digital" in html
+    assert "Mina Mentor" in html
+    assert f"{apprenticeship.otj_target_hours} hours" in html
+    assert (
+        f"Month {apprenticeship.month_of_programme()} of {apprenticeship.duration_months}" in html
+    )
+    assert "3 duties and 9 KSBs (4 knowledge, 3 skills, 2 behaviours)" in html
+    assert "Edit mentor" not in html
+
+
+def test_detail_escapes_what_users_typed(client, manager, acme, standard):
+    evil = UserFactory(full_name="<script>alert(1)</script>")
+    apprenticeship = ApprenticeshipFactory(apprentice=evil, organisation=acme, standard=standard)
+    client.force_login(manager)
+    for url in (LIST, detail(apprenticeship)):
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("extra", [1, 6])
+def test_detail_query_count_does_not_grow(
+    client, manager, apprenticeship, acme, standard, django_assert_num_queries, extra
+):
+    InvitationFactory.create_batch(extra, organisation=acme, apprenticeship=apprenticeship)
+    client.force_login(manager)
+    with django_assert_num_queries(7):
+        client.get(detail(apprenticeship))
+
+
+def test_someone_elses_apprenticeship_is_404(
+    client, apprenticeship, other_apprentice, other_manager
+):
+    for user in (other_apprentice, other_manager):
+        client.force_login(user)
+        assert client.get(detail(apprenticeship)).status_code == 404
+
+
+# --- editing an apprenticeship -------------------------------------------------------------------
+
+
+def edit(apprenticeship):
+    return reverse("accounts:apprenticeship-edit", kwargs={"pk": apprenticeship.pk})
+
+
+def test_manager_changes_mentor_hours_and_status(client, manager, apprenticeship):
+    client.force_login(manager)
+    response = client.post(
+        edit(apprenticeship),
+        {
+            "mentor": manager.pk,
+            "start_date": apprenticeship.start_date.isoformat(),
+            "planned_end_date": apprenticeship.planned_end_date.isoformat(),
+            "weekly_hours": "37.5",
+            "otj_target_hours": "",
+            "status": "paused",
+        },
+    )
+    assert response.status_code == 302
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.mentor == manager
+    assert apprenticeship.status == "paused"
+    assert apprenticeship.otj_target_hours == apprenticeship.default_otj_target_hours
+
+
+def test_edit_refuses_bad_input_and_keeps_it(client, manager, apprenticeship, other_manager):
+    client.force_login(manager)
+    response = client.post(
+        edit(apprenticeship),
+        {
+            "mentor": other_manager.pk,
+            "start_date": "2026-01-10",
+            "planned_end_date": "2025-01-10",
+            "weekly_hours": "99",
+            "otj_target_hours": "-3",
+            "status": "active",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"mentor", "weekly_hours", "otj_target_hours"}
+    assert 'value="2025-01-10"' in response.content.decode()
+    before = apprenticeship.planned_end_date
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.planned_end_date == before
+
+
+def test_a_pending_apprenticeship_cannot_be_made_active_by_hand(client, manager, acme, standard):
+    invitation = InvitationFactory(organisation=acme, apprenticeship__standard=standard)
+    apprenticeship = invitation.apprenticeship
+    client.force_login(manager)
+    form = client.get(edit(apprenticeship)).context["form"]
+    assert {value for value, _ in form.fields["status"].choices} == {"pending", "withdrawn"}
+
+
+def test_only_managers_edit(client, apprenticeship, mentor, apprentice, other_manager):
+    for user, status in ((mentor, 403), (apprentice, 403), (other_manager, 404)):
+        client.force_login(user)
+        assert client.get(edit(apprenticeship)).status_code == status
+
+
+# --- organisations -------------------------------------------------------------------------------
+
+
+def test_an_employer_creates_their_organisation_and_becomes_manager(client, user):
+    client.force_login(user)
+    response = client.post(reverse("accounts:organisation-create"), {"name": "  New  Co "})
+    organisation = Organisation.objects.get()
+    assert response.url == organisation.get_absolute_url()
+    assert organisation.name == "New Co"
+    assert Membership.objects.get(user=user).role == "manager"
+    assert client.get(DASHBOARD).url == LIST
+
+
+def test_organisation_name_is_required(client, user):
+    client.force_login(user)
+    response = client.post(reverse("accounts:organisation-create"), {"name": "   "})
+    assert "name" in response.context["form"].errors
+    assert not Organisation.objects.exists()
+
+
+def test_organisation_page_lists_people_and_open_invitations(
+    client, manager, mentor, acme, standard
+):
+    InvitationFactory(organisation=acme, full_name="Ivy Invitee", apprenticeship__standard=standard)
+    client.force_login(manager)
+    html = client.get(acme.get_absolute_url()).content.decode()
+    assert "Morgan Manager" in html and "Mina Mentor" in html
+    assert "Ivy Invitee" in html and "Resend" in html and "Revoke" in html
+    client.force_login(mentor)
+    html = client.get(acme.get_absolute_url()).content.decode()
+    assert "Ivy Invitee" in html and "Resend" not in html and "Invite an apprentice" not in html
+
+
+# --- profile and leaving ----------------------------------------------------------------
+
+
+def test_profile_edits_the_name(client, user):
+    client.force_login(user)
+    response = client.post(reverse("accounts:profile"), {"full_name": " Samantha  Someone "})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.full_name == "Samantha Someone"
+
+
+def test_profile_refuses_an_empty_name(client, user):
+    client.force_login(user)
+    response = client.post(reverse("accounts:profile"), {"full_name": "  "})
+    assert response.status_code == 200
+    assert "Enter your name." in response.content.decode()
+
+
+def delete_account(client, password=PASSWORD):
+    return client.post(reverse("accounts:account-delete"), {"password": password})
+
+
+def test_delete_page_explains_what_happens_to_the_records(client, apprentice, apprenticeship):
+    client.force_login(apprentice)
+    html = client.get(reverse("accounts:account-delete")).content.decode()
+    assert "Your apprenticeship records stay with your employer" in html
+    assert "DevOps engineer" in html and "Acme Digital" in html
+
+
+def test_deleting_needs_the_password(client, user):
+    client.force_login(user)
+    response = delete_account(client, "wrong")
+    assert "That is not your password." in response.content.decode()
+    assert User.objects.filter(pk=user.pk, is_active=True).exists()
+
+
+def test_an_apprentice_who_leaves_keeps_their_records_with_the_employer(
+    client, apprentice, apprenticeship
+):
+    client.force_login(apprentice)
+    response = delete_account(client)
+    assert response.url == reverse("home")
+    assert "_auth_user_id" not in client.session
+    apprenticeship.refresh_from_db()
+    ghost = apprenticeship.apprentice
+    assert ghost.pk == apprentice.pk
+    assert (ghost.full_name, ghost.is_active, ghost.has_usable_password()) == (
+        "Deleted user",
+        False,
+        False,
+    )
+    assert "apprentice@example.com" not in ghost.email
+    assert not EmailAddress.objects.filter(user=ghost).exists()
+    assert not client.login(username="apprentice@example.com", password=PASSWORD)
+
+
+def test_a_mentor_who_leaves_is_removed_and_their_apprentices_have_no_mentor(
+    client, mentor, apprenticeship
+):
+    client.force_login(mentor)
+    delete_account(client)
+    assert not User.objects.filter(pk=mentor.pk).exists()
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.mentor is None
+
+
+def test_the_only_manager_cannot_leave(client, manager, acme):
+    client.force_login(manager)
+    page = client.get(reverse("accounts:account-delete")).content.decode()
+    assert "You are the only manager of" in page
+    delete_account(client)
+    assert User.objects.filter(pk=manager.pk, is_active=True).exists()
+    assert Membership.objects.filter(user=manager, organisation=acme).exists()
