@@ -30,9 +30,8 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo
-	@echo "  Skills Tracker is running at http://$(HOST):$(PORT)/"
-	@echo "  Admin: http://$(HOST):$(PORT)/admin/ as admin@example.com, password demo-pass-1234"
-	@echo "  Stop it with Ctrl+C."
+	@echo "  Skills Tracker is running at http://$(HOST):$(PORT)/ (Django admin at /admin/)."
+	@echo "  Log in with one of the demo logins above. Stop it with Ctrl+C."
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -56,8 +56,8 @@ def page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url, viewport=DESKTOP, reduced_motion="reduce"
     )
+    context.set_default_timeout(10_000)
     page = context.new_page()
-    page.set_default_timeout(10_000)
     yield page
     context.close()
 

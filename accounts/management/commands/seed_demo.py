@@ -1,37 +1,199 @@
+from datetime import date, timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Apprenticeship, Membership, Organisation, User
 from standards.models import Standard
 
 DEMO_PASSWORD = "demo-pass-1234"  # noqa: S105 (published demo password, development only)
 
+ACME = "Acme Digital"
+GLOBEX = "Globex"
+
+# e-mail, full name, superuser
+PEOPLE = [
+    ("admin@example.com", "Ada Admin", True),
+    ("manager@example.com", "Morgan Manager", False),
+    ("mentor@example.com", "Mina Mentor", False),
+    ("apprentice@example.com", "Alex Apprentice", False),
+    ("apprentice2@example.com", "Bea Beginner", False),
+    ("apprentice3@example.com", "Cal Close-to-gateway", False),
+    ("globex@example.com", "Gloria Globex", False),
+    ("globex.apprentice@example.com", "Gus Globex-apprentice", False),
+]
+MEMBERS = [
+    (ACME, "manager@example.com", Membership.Role.MANAGER),
+    (ACME, "mentor@example.com", Membership.Role.MENTOR),
+    (GLOBEX, "globex@example.com", Membership.Role.MANAGER),
+]
+# organisation, apprentice, mentor, months since the start (different points of the programme)
+APPRENTICESHIPS = [
+    (ACME, "apprentice@example.com", "mentor@example.com", 7),
+    (ACME, "apprentice2@example.com", "mentor@example.com", 1),
+    (ACME, "apprentice3@example.com", "manager@example.com", 21),
+    (GLOBEX, "globex.apprentice@example.com", "globex@example.com", 4),
+]
+
+
+def _add_months(day, months):
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, 28))
+
 
 class Command(BaseCommand):
     help = (
-        "Create the demo data, idempotently: ST0825 from its fixture when it is not loaded yet "
-        "(never overwriting edits made in admin) and the administrator admin@example.com. "
-        "Existing data is left as it is."
+        "Create the demo data, idempotently: ST0825 (when not loaded yet), the organisations "
+        "Acme Digital and Globex with their managers, mentor and apprentices at different points "
+        "of their programme, and the superuser admin@example.com; all verified. Existing users "
+        "and apprenticeships are left as they are. Refuses to run with DEBUG off unless --force."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
-            help=f"password for new demo users ({DEMO_PASSWORD})",
+            help=f"password for the demo users it creates (default {DEMO_PASSWORD})",
+        )
+        parser.add_argument(
+            "--apprentices",
+            type=int,
+            default=0,
+            metavar="N",
+            help="also give Acme Digital N more apprentices (apprentice4@example.com, ...)",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="run even though DEBUG is off (not for production)"
         )
 
-    @transaction.atomic
-    def handle(self, *args, password, **options):
-        if Standard.objects.filter(reference="ST0825", version="1.0").exists():
+    def handle(self, *args, password, apprentices, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: this looks like production, and seed_demo creates users with a "
+                "published password. Use --force if you really mean it."
+            )
+        if apprentices < 0:
+            raise CommandError("--apprentices must be 0 or more.")
+        with transaction.atomic():
+            standard = self._standard()
+            self.password_hash = make_password(password)
+            users = self._users(
+                [(email, name, is_superuser) for email, name, is_superuser in PEOPLE]
+            )
+            organisations = {
+                name: Organisation.objects.get_or_create(name=name)[0] for name in (ACME, GLOBEX)
+            }
+            for organisation, email, role in MEMBERS:
+                Membership.objects.get_or_create(
+                    user=users[email],
+                    organisation=organisations[organisation],
+                    defaults={"role": role},
+                )
+            today = date.today()
+            wanted = [
+                (organisations[org], users[email], users[mentor], months)
+                for org, email, mentor, months in APPRENTICESHIPS
+            ]
+            if apprentices:
+                extra = [
+                    (f"apprentice{n}@example.com", f"Demo Apprentice {n}", False)
+                    for n in range(4, 4 + apprentices)
+                ]
+                users.update(self._users(extra))
+                wanted += [
+                    (organisations[ACME], users[email], users["mentor@example.com"], n % 24)
+                    for n, (email, _, _) in enumerate(extra)
+                ]
+            created = self._apprenticeships(standard, wanted, today)
+        self.stdout.write(f"Apprenticeships created: {created}.")
+        self._print_logins(password, apprentices)
+
+    def _standard(self):
+        standard = Standard.objects.filter(reference="ST0825", version="1.0").first()
+        if standard:
             self.stdout.write("ST0825 is loaded; left as it is.")
-        else:
-            call_command("loaddata", "st0825", verbosity=0)
-            self.stdout.write("Loaded ST0825 DevOps engineer.")
-        admin = User.objects.filter(email__iexact="admin@example.com").first()
-        if admin is None:
-            User.objects.create_superuser("admin@example.com", password, full_name="Ada Admin")
-            self.stdout.write("Created admin@example.com (superuser).")
-        else:
-            self.stdout.write("admin@example.com exists; left as it is.")
+            return standard
+        call_command("loaddata", "st0825", verbosity=0)
+        self.stdout.write("Loaded ST0825 DevOps engineer.")
+        return Standard.objects.get(reference="ST0825", version="1.0")
+
+    def _users(self, people):
+        """Create the users that do not exist yet (in bulk, one password hash for all) with
+        verified e-mail addresses; return every one of them by e-mail."""
+        emails = [email for email, _, _ in people]
+        existing = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
+        new = [
+            User(
+                email=email,
+                full_name=name,
+                password=self.password_hash,
+                is_staff=is_superuser,
+                is_superuser=is_superuser,
+            )
+            for email, name, is_superuser in people
+            if email.lower() not in existing
+        ]
+        User.objects.bulk_create(new, batch_size=500)
+        users = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
+        verified = set(
+            EmailAddress.objects.filter(user__in=users.values()).values_list("user_id", flat=True)
+        )
+        EmailAddress.objects.bulk_create(
+            [
+                EmailAddress(user=user, email=user.email, verified=True, primary=True)
+                for user in users.values()
+                if user.pk not in verified
+            ],
+            batch_size=500,
+        )
+        self.stdout.write(f"Users created: {len(new)}; already there: {len(existing)}.")
+        return users
+
+    def _apprenticeships(self, standard, wanted, today):
+        have = set(
+            Apprenticeship.objects.filter(
+                apprentice__in=[user for _, user, _, _ in wanted], standard=standard
+            ).values_list("apprentice_id", flat=True)
+        )
+        new = []
+        for organisation, apprentice, mentor, months in wanted:
+            if apprentice.pk in have:
+                continue
+            start = _add_months(today, -months)
+            end = _add_months(start, 24) - timedelta(days=1)
+            apprenticeship = Apprenticeship(
+                apprentice=apprentice,
+                standard=standard,
+                organisation=organisation,
+                mentor=mentor,
+                start_date=start,
+                planned_end_date=end,
+                status=Apprenticeship.Status.ACTIVE,
+            )
+            apprenticeship.otj_target_hours = apprenticeship.default_otj_target_hours
+            new.append(apprenticeship)
+        Apprenticeship.objects.bulk_create(new, batch_size=500)
+        return len(new)
+
+    def _print_logins(self, password, apprentices):
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password {password}):")
+        roles = {
+            "admin@example.com": "superuser, Django admin",
+            **{email: f"{role}, {org}" for org, email, role in MEMBERS},
+            **{
+                email: f"apprentice at {org}, month {months + 1} of 24"
+                for org, email, _, months in APPRENTICESHIPS
+            },
+        }
+        for email, role in roles.items():
+            self.stdout.write(f"  {email:<32} {role}")
+        if apprentices:
+            self.stdout.write(
+                f"  apprentice4@example.com ... apprentice{3 + apprentices}@example.com "
+                f"(apprentices at {ACME})"
+            )

@@ -1,0 +1,118 @@
+import time
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+
+from accounts.models import Apprenticeship, Membership, Organisation, User
+from standards.models import Standard
+
+pytestmark = pytest.mark.django_db
+
+DEMO_EMAILS = {
+    "admin@example.com",
+    "manager@example.com",
+    "mentor@example.com",
+    "apprentice@example.com",
+    "apprentice2@example.com",
+    "apprentice3@example.com",
+    "globex@example.com",
+    "globex.apprentice@example.com",
+}
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+def seed(*args, **kwargs):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out, **kwargs)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_demo_world(debug):
+    out = seed()
+    assert set(User.objects.values_list("email", flat=True)) == DEMO_EMAILS
+    assert all(u.check_password("demo-pass-1234") for u in User.objects.all())
+    assert EmailAddress.objects.filter(verified=True, primary=True).count() == len(DEMO_EMAILS)
+    assert User.objects.get(email="admin@example.com").is_superuser
+    acme = Organisation.objects.get(name="Acme Digital")
+    roles = {m.user.email: m.role for m in acme.memberships.select_related("user")}
+    assert roles == {"manager@example.com": "manager", "mentor@example.com": "mentor"}
+    globex = Organisation.objects.get(name="Globex")
+    assert globex.memberships.get().user.email == "globex@example.com"
+    apprenticeships = Apprenticeship.objects.select_related("apprentice", "standard")
+    assert {a.apprentice.email for a in apprenticeships} == {
+        "apprentice@example.com",
+        "apprentice2@example.com",
+        "apprentice3@example.com",
+        "globex.apprentice@example.com",
+    }
+    assert {a.standard.reference for a in apprenticeships} == {"ST0825"}
+    months = sorted(a.month_of_programme() for a in apprenticeships.filter(organisation=acme))
+    assert months == [2, 8, 22], "the three Acme apprentices are at different points"
+    assert all(a.otj_target_hours == a.default_otj_target_hours for a in apprenticeships)
+    assert Standard.objects.get(reference="ST0825").ksbs.count() == 51
+    for email in DEMO_EMAILS:
+        assert email in out
+    assert "demo-pass-1234" in out
+
+
+def test_seed_demo_is_idempotent_and_keeps_edits(debug):
+    seed()
+    manager = User.objects.get(email="manager@example.com")
+    manager.full_name = "Renamed"
+    manager.save()
+    before = (User.objects.count(), Apprenticeship.objects.count(), Membership.objects.count())
+    out = seed()
+    assert (
+        User.objects.count(),
+        Apprenticeship.objects.count(),
+        Membership.objects.count(),
+    ) == before
+    assert User.objects.get(email="manager@example.com").full_name == "Renamed"
+    assert "Users created: 0" in out and "Apprenticeships created: 0" in out
+
+
+def test_seed_demo_keeps_edits_made_to_st0825(debug, st0825):
+    k1 = st0825.ksbs.get(kind="K", number=1)
+    k1.description = "Edited in admin"
+    k1.save()
+    seed()
+    k1.refresh_from_db()
+    assert k1.description == "Edited in admin"
+
+
+def test_seed_demo_takes_another_password(debug):
+    seed(password="another-pass-5678")
+    assert User.objects.get(email="mentor@example.com").check_password("another-pass-5678")
+
+
+def test_seed_demo_adds_apprentices_at_scale_in_well_under_a_minute(debug):
+    started = time.monotonic()
+    out = seed(apprentices=1000)
+    assert time.monotonic() - started < 60
+    acme = Organisation.objects.get(name="Acme Digital")
+    assert acme.apprenticeships.count() == 1003
+    assert User.objects.filter(email="apprentice1003@example.com").exists()
+    assert "apprentice4@example.com ... apprentice1003@example.com" in out
+    seed(apprentices=1000)
+    assert acme.apprenticeships.count() == 1003
+
+
+def test_seed_demo_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        seed()
+    assert not User.objects.exists()
+    seed(force=True)
+    assert User.objects.filter(email="admin@example.com").exists()
+
+
+def test_seed_demo_refuses_a_negative_number_of_apprentices(debug):
+    with pytest.raises(CommandError, match="0 or more"):
+        seed(apprentices=-1)
