@@ -43,11 +43,36 @@ def test_pages_are_served_under_a_strict_content_security_policy(client, db):
     assert directives["frame-ancestors"] == "'none'"
 
 
-def test_templates_carry_no_inline_script_or_style(client, st0825):
-    for url in ("/", "/standards/", "/standards/ST0825/1.0/"):
+def test_templates_carry_no_inline_script_or_style(client, apprenticeship, manager):
+    public = [
+        "/",
+        "/standards/",
+        "/standards/ST0825/1.0/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+    ]
+    private = [
+        "/apprenticeships/",
+        apprenticeship.get_absolute_url(),
+        apprenticeship.organisation.get_absolute_url(),
+        "/profile/",
+        "/profile/delete/",
+        f"/organisations/{apprenticeship.organisation_id}/invite-apprentice/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+    ]
+
+    def assert_no_inline_code(url):
         html = client.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
         assert " style=" not in html and "<style" not in html, url
+
+    for url in public:
+        assert_no_inline_code(url)
+    client.force_login(manager)
+    for url in private:
+        assert_no_inline_code(url)
 
 
 def test_messages_are_shown_after_login(client, db):

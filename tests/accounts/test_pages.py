@@ -5,7 +5,13 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.models import Apprenticeship, Membership, Organisation, User
-from tests.factories import PASSWORD, ApprenticeshipFactory, InvitationFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    ApprenticeshipFactory,
+    InvitationFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +327,29 @@ def test_the_only_manager_cannot_leave(client, manager, acme):
     delete_account(client)
     assert User.objects.filter(pk=manager.pk, is_active=True).exists()
     assert Membership.objects.filter(user=manager, organisation=acme).exists()
+
+
+@pytest.mark.parametrize("extra", [1, 10])
+def test_organisation_page_query_count_does_not_grow(
+    client, manager, acme, standard, django_assert_num_queries, extra
+):
+    for _ in range(extra):
+        MembershipFactory(organisation=acme)
+    InvitationFactory.create_batch(extra, organisation=acme, apprenticeship__standard=standard)
+    InvitationFactory.create_batch(
+        extra, organisation=acme, kind="member", role="mentor", apprenticeship=None
+    )
+    client.force_login(manager)
+    with django_assert_num_queries(7):
+        client.get(acme.get_absolute_url())
+
+
+def test_changing_the_email_address_needs_verification(client, user, mailoutbox):
+    client.force_login(user)
+    response = client.post(
+        reverse("account_email"), {"action_add": "", "email": "new.address@example.com"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "someone@example.com"
+    assert "new.address@example.com" in mailoutbox[0].to

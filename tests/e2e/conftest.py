@@ -50,16 +50,30 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    # Reduced motion turns off Bootstrap's smooth scrolling, so in-page jumps land at once.
+def new_context(browser, live_server, **options):
+    """A browser context on the live server whose pages record console errors (a script or
+    style refused by the Content-Security-Policy, a missing file) in ``context.errors``.
+    Reduced motion turns off Bootstrap's smooth scrolling, so in-page jumps land at once."""
     context = browser.new_context(
-        base_url=live_server.url, viewport=DESKTOP, reduced_motion="reduce"
+        base_url=live_server.url, reduced_motion="reduce", **{"viewport": DESKTOP, **options}
     )
     context.set_default_timeout(10_000)
+    context.errors = []
+    context.on(
+        "console",
+        lambda message: message.type == "error" and context.errors.append(message.text),
+    )
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = new_context(browser, live_server)
     page = context.new_page()
     yield page
+    errors = context.errors
     context.close()
+    assert errors == [], f"the browser reported errors: {errors}"
 
 
 @pytest.fixture

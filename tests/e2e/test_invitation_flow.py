@@ -6,6 +6,7 @@ import re
 import pytest
 
 from accounts.models import Apprenticeship
+from tests.e2e.conftest import new_context
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,8 +65,7 @@ def test_manager_invites_and_the_apprentice_signs_up_and_sees_the_apprenticeship
     link = re.search(r"https?://\S+/invite/\S+/", message.body)[0]
 
     # The apprentice, in a browser of their own.
-    context = browser.new_context(base_url=live_server.url, reduced_motion="reduce")
-    context.set_default_timeout(10_000)
+    context = new_context(browser, live_server)
     apprentice_page = context.new_page()
     try:
         apprentice_page.goto(link)
@@ -86,6 +86,7 @@ def test_manager_invites_and_the_apprentice_signs_up_and_sees_the_apprenticeship
         assert "DevOps engineer" in body and "Mina Mentor" in body
         assert_accessible(apprentice_page)
         screenshot(apprentice_page, "apprentice-home")
+        assert context.errors == []
     finally:
         context.close()
 

@@ -1,6 +1,8 @@
 import pytest
 from django.core.management import call_command
 
+from tests.e2e.conftest import PHONE, new_context
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -51,11 +53,7 @@ def test_skip_link_is_the_first_tab_stop_and_jumps_to_the_content(page, st0825):
 def test_standard_page_reads_at_phone_width_and_the_matrix_scrolls_in_its_box(
     browser, live_server, st0825, assert_accessible, screenshot
 ):
-    from tests.e2e.conftest import PHONE
-
-    context = browser.new_context(
-        base_url=live_server.url, viewport=PHONE, is_mobile=True, reduced_motion="reduce"
-    )
+    context = new_context(browser, live_server, viewport=PHONE, is_mobile=True)
     page = context.new_page()
     try:
         page.goto("/standards/ST0825/1.0/")
@@ -71,5 +69,6 @@ def test_standard_page_reads_at_phone_width_and_the_matrix_scrolls_in_its_box(
         page.goto("/standards/")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert_accessible(page)
+        assert context.errors == []
     finally:
         context.close()
