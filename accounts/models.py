@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from standards.models import Standard
 
@@ -79,6 +80,11 @@ class User(AbstractUser):
 
     def get_full_name(self):
         return self.full_name
+
+    @cached_property
+    def is_employer(self):
+        """A manager or mentor somewhere (or a superuser): the navigation shows employer pages."""
+        return self.is_superuser or self.memberships.exists()
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
@@ -176,6 +182,14 @@ def months_between(start, end):
     return months
 
 
+def _supervision(user):
+    """Apprenticeships the user mentors, or of an organisation they manage."""
+    managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values(
+        "organisation_id"
+    )
+    return Q(mentor=user) | Q(organisation_id__in=managed)
+
+
 class ApprenticeshipQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The apprenticeships ``user`` may see: their own as apprentice, the ones they mentor,
@@ -185,10 +199,17 @@ class ApprenticeshipQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values(
-            "organisation_id"
-        )
-        return self.filter(Q(apprentice=user) | Q(mentor=user) | Q(organisation_id__in=managed))
+        return self.filter(Q(apprentice=user) | _supervision(user))
+
+    def supervised_by(self, user):
+        """The apprenticeships ``user`` supervises as employer: those they mentor and all of the
+        organisations they manage; all for superusers. (visible_to without the apprentice's
+        own.)"""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(_supervision(user))
 
     def for_list(self):
         """What a list row shows, in a constant number of queries."""
@@ -286,7 +307,9 @@ class Apprenticeship(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("accounts:apprenticeship-detail", kwargs={"pk": self.pk})
+        # The apprenticeship's home page is composed at the top of the project (config/urls.py)
+        # from the apps that add to it.
+        return reverse("apprenticeship-home", kwargs={"pk": self.pk})
 
     def clean(self):
         super().clean()

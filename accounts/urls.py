@@ -10,7 +10,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/delete/", views.account_delete, name="account-delete"),
     path("apprenticeships/", views.apprenticeship_list, name="apprenticeship-list"),
-    path("apprenticeships/<int:pk>/", views.apprenticeship_detail, name="apprenticeship-detail"),
     path("apprenticeships/<int:pk>/edit/", views.apprenticeship_edit, name="apprenticeship-edit"),
     path("organisations/new/", views.organisation_create_view, name="organisation-create"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),

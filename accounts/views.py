@@ -4,7 +4,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from .forms import (
     ProfileForm,
 )
 from .models import Apprenticeship, Invitation, Organisation, User
+from .selectors import with_invitations
 from .services import (
     InvitationError,
     InvitationNotSent,
@@ -57,16 +58,6 @@ def _invitation(user, pk):
     return invitation
 
 
-def _with_invitations(queryset):
-    return queryset.prefetch_related(
-        Prefetch(
-            "invitations",
-            queryset=Invitation.objects.order_by("-sent_at"),
-            to_attr="invitation_list",
-        )
-    )
-
-
 @login_required
 def dashboard(request):
     """Where a user lands after logging in: their own apprenticeship, the list of those they
@@ -80,7 +71,7 @@ def dashboard(request):
         .values_list("pk", flat=True)[:2]
     )
     if len(own) == 1:
-        return redirect("accounts:apprenticeship-detail", pk=own[0])
+        return redirect("apprenticeship-home", pk=own[0])
     if own:
         return redirect("accounts:apprenticeship-list")
     return redirect("accounts:get-started")
@@ -93,7 +84,7 @@ def get_started(request):
 
 @login_required
 def apprenticeship_list(request):
-    apprenticeships = _with_invitations(
+    apprenticeships = with_invitations(
         Apprenticeship.objects.visible_to(request.user).for_list()
     ).order_by("-start_date", "pk")
     status = request.GET.get("status", "")
@@ -115,37 +106,6 @@ def apprenticeship_list(request):
             "managed_ids": set(
                 Organisation.objects.managed_by(request.user).values_list("pk", flat=True)
             ),
-        },
-    )
-
-
-@login_required
-def apprenticeship_detail(request, pk):
-    apprenticeship = get_object_or_404(
-        _with_invitations(Apprenticeship.objects.visible_to(request.user).for_list()), pk=pk
-    )
-    standard = apprenticeship.standard
-    kinds = dict(standard.ksbs.values_list("kind").annotate(n=Count("pk")).order_by())
-    is_manager = (
-        Organisation.objects.managed_by(request.user)
-        .filter(pk=apprenticeship.organisation_id)
-        .exists()
-    )
-    invitation = (apprenticeship.invitation_list or [None])[0]
-    return render(
-        request,
-        "accounts/apprenticeship_detail.html",
-        {
-            "apprenticeship": apprenticeship,
-            "apprentice_name": str(apprenticeship.apprentice or "")
-            or (invitation.full_name if invitation else "Invited apprentice"),
-            "is_apprentice": apprenticeship.apprentice_id == request.user.pk,
-            "is_manager": is_manager,
-            "invitation": invitation,
-            "ksb_counts": {"K": kinds.get("K", 0), "S": kinds.get("S", 0), "B": kinds.get("B", 0)},
-            "ksb_total": sum(kinds.values()),
-            "duty_count": standard.duties.count(),
-            "month": apprenticeship.month_of_programme(),
         },
     )
 

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "csp",
     "standards",
     "accounts",
+    "skillscan",
+    "demo",
 ]
 
 MIDDLEWARE = [

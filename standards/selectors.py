@@ -25,6 +25,8 @@ class StandardStructure:
 def standard_structure(standard):
     ksbs = list(KSB.objects.filter(standard=standard))
     duties = list(Duty.objects.filter(standard=standard).prefetch_related("ksbs"))
+    for item in (*ksbs, *duties):
+        item.standard = standard  # no query per item for its URL
     duties_of = {ksb.pk: [] for ksb in ksbs}
     for duty in duties:
         for ksb in duty.ksbs.all():

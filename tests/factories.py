@@ -6,6 +6,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Apprenticeship, Invitation, Membership, Organisation, User, hash_token
+from skillscan.models import Rating, SkillScan
 from standards.models import KSB, Duty, Standard
 
 PASSWORD = "correct-horse-battery-staple"
@@ -130,3 +131,50 @@ def invitation_with_token(**kwargs):
     token = secrets.token_urlsafe(32)
     invitation = InvitationFactory(token_hash=hash_token(token), **kwargs)
     return invitation, token
+
+
+class SkillScanFactory(DjangoModelFactory):
+    class Meta:
+        model = SkillScan
+
+    apprenticeship = factory.SubFactory(ApprenticeshipFactory)
+    stage = SkillScan.Stage.INITIAL
+    status = SkillScan.Status.DRAFT
+
+
+def make_scan(
+    apprenticeship,
+    *,
+    stage="initial",
+    status="draft",
+    scores=None,
+    employer=None,
+    submitted_at=None,
+    created_at=None,
+    **fields,
+):
+    """A scan with a rating for every KSB of the standard (or for those in ``scores``, a
+    {code: score} map); ``employer`` gives employer scores by code."""
+    scan = SkillScanFactory(apprenticeship=apprenticeship, stage=stage, status=status, **fields)
+    now = timezone.now()
+    if status != "draft":
+        SkillScan.objects.filter(pk=scan.pk).update(submitted_at=submitted_at or now)
+    if created_at:
+        SkillScan.objects.filter(pk=scan.pk).update(created_at=created_at)
+    ksbs = list(apprenticeship.standard.ksbs.all())
+    if scores is None:
+        scores = {ksb.code: (ksb.number + len(ksb.kind)) % 5 for ksb in ksbs}
+    employer = employer or {}
+    Rating.objects.bulk_create(
+        Rating(
+            scan=scan,
+            ksb=ksb,
+            score=scores[ksb.code],
+            employer_score=employer.get(ksb.code),
+            employer_comment="Seen it differently" if ksb.code in employer else "",
+        )
+        for ksb in ksbs
+        if ksb.code in scores
+    )
+    scan.refresh_from_db()
+    return scan

@@ -129,7 +129,7 @@ URLS = {
     "accounts:profile": (lambda w: {}, LOGGED_IN),
     "accounts:account-delete": (lambda w: {}, LOGGED_IN),
     "accounts:apprenticeship-list": (lambda w: {}, LOGGED_IN),
-    "accounts:apprenticeship-detail": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "apprenticeship-home": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
     "accounts:apprenticeship-edit": (
         lambda w: {"pk": w["apprenticeship"].pk},
         expect(302, 403, 404, 403, 200, 404, 200),
@@ -152,6 +152,27 @@ URLS = {
         lambda w: {"token": w["token"]},
         expect(200, 403, 403, 403, 403, 403, 403),
     ),
+    # Skills scans: the apprentice's submitted initial scan and their draft review scan.
+    "skillscan:scan-history": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "skillscan:scan-start": (
+        lambda w: {"pk": w["apprenticeship"].pk},
+        expect(302, 405, 405, 405, 405, 405, 405),
+    ),
+    "skillscan:validation-queue": (lambda w: {}, LOGGED_IN),
+    "skillscan:scan-results": (lambda w: {"pk": w["submitted"].pk}, APPRENTICESHIP),
+    "skillscan:scan-csv": (lambda w: {"pk": w["submitted"].pk}, APPRENTICESHIP),
+    "skillscan:scan-rate": (
+        lambda w: {"pk": w["draft"].pk, "section": "k"},
+        expect(302, 200, 404, 403, 403, 404, 403),
+    ),
+    "skillscan:scan-submit": (
+        lambda w: {"pk": w["draft"].pk},
+        expect(302, 200, 404, 403, 403, 404, 403),
+    ),
+    "skillscan:scan-validate": (
+        lambda w: {"pk": w["submitted"].pk},
+        expect(302, 403, 404, 200, 200, 404, 200),
+    ),
     "account_login": (lambda w: {}, expect(200, 302, 302, 302, 302, 302, 302)),
     "account_signup": (lambda w: {}, expect(200, 302, 302, 302, 302, 302, 302)),
     "admin:index": (lambda w: {}, STAFF_ONLY),
@@ -162,13 +183,26 @@ URLS = {
 MISSING = {
     "standards:standard-latest": {"reference": "ST9999"},
     "standards:standard-detail": {"reference": "ST0825", "version": "9.9"},
-    "accounts:apprenticeship-detail": {"pk": 999999},
+    "apprenticeship-home": {"pk": 999999},
     "accounts:apprenticeship-edit": {"pk": 999999},
     "accounts:organisation-detail": {"pk": 999999},
     "accounts:apprentice-invite": {"pk": 999999},
     "accounts:member-invite": {"pk": 999999},
     "accounts:invitation-revoke": {"pk": 999999},
     "accounts:invitation-accept": {"token": "no-such-token"},
+    "skillscan:scan-history": {"pk": 999999},
+    "skillscan:scan-results": {"pk": 999999},
+    "skillscan:scan-csv": {"pk": 999999},
+    "skillscan:scan-rate": {"pk": 999999, "section": "k"},
+    "skillscan:scan-submit": {"pk": 999999},
+    "skillscan:scan-validate": {"pk": 999999},
+}
+PUBLIC_NAMES = {
+    "home",
+    "standards:standard-list",
+    "standards:standard-latest",
+    "standards:standard-detail",
+    "accounts:invitation-accept",
 }
 
 
@@ -207,7 +241,7 @@ def world(
     globex_apprenticeship,
 ):
     from accounts.models import Apprenticeship
-    from tests.factories import ApprenticeshipFactory, invitation_with_token
+    from tests.factories import ApprenticeshipFactory, invitation_with_token, make_scan
 
     apprenticeship = ApprenticeshipFactory(
         apprentice=apprentice, standard=standard, organisation=acme, mentor=mentor
@@ -222,6 +256,8 @@ def world(
     return {
         "acme": acme,
         "apprenticeship": apprenticeship,
+        "submitted": make_scan(apprenticeship, stage="initial", status="submitted"),
+        "draft": make_scan(apprenticeship, stage="review", status="draft", scores={}),
         "invitation": invitation,
         "token": token,
         "users": {
@@ -248,17 +284,16 @@ def test_every_url_answers_every_role_as_expected(client, world, role, name):
     url = reverse(name, kwargs=kwargs(world))
     response = client_as(client, world, role).get(url)
     assert response.status_code == expected[role], f"{role} GET {url}"
-    if role == "anonymous" and expected[role] == 302 and name.startswith("accounts:"):
-        assert response.url.startswith(reverse("account_login")) or name == "accounts:dashboard"
-    if name.startswith("admin:") and expected[role] == 302:
-        assert "/admin/login/" in response.url
+    if name.startswith("admin:"):
+        if expected[role] == 302:
+            assert "/admin/login/" in response.url
+    elif role == "anonymous" and expected[role] == 302 and name not in PUBLIC_NAMES:
+        assert response.url.startswith(reverse("account_login")), response.url
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MISSING))
 def test_unknown_objects_are_404_for_every_role(client, world, role, name):
     response = client_as(client, world, role).get(reverse(name, kwargs=MISSING[name]))
-    expected = 302 if role == "anonymous" and name.startswith("accounts:") else 404
-    if name == "accounts:invitation-accept":
-        expected = 404
+    expected = 302 if role == "anonymous" and name not in PUBLIC_NAMES else 404
     assert response.status_code == expected

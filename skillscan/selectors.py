@@ -1,0 +1,218 @@
+"""Reads of scans: the arithmetic of results (pure functions, unit-tested on small cases) and
+the builders that feed the pages, each in a constant number of queries."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from standards.selectors import standard_structure
+
+from .models import COMPETENT, Rating, RatingChange, SkillScan
+
+GAP_MAX = 1  # KSBs agreed at 0 or 1 are gaps
+KINDS = (("K", "Knowledge"), ("S", "Skills"), ("B", "Behaviours"))
+
+
+# --- arithmetic ---------------------------------------------------------------------------------
+
+
+def mean(values):
+    """The arithmetic mean of the values that are not None; None when there are none."""
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def one_decimal(value):
+    """A mean as shown on the pages: one decimal place, halves rounded up ("2.5" -> "2.5")."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def agreed_scores(ratings):
+    """{ksb_id: agreed score}: the employer's score where given, else the apprentice's."""
+    return {r.ksb_id: r.agreed_score for r in ratings}
+
+
+def duty_means(duties, scores):
+    """[(duty, mean of its KSBs' scores)] in duty order; ``duty.ksbs`` must be prefetched."""
+    return [(duty, mean(scores.get(ksb.pk) for ksb in duty.ksbs.all())) for duty in duties]
+
+
+def kind_means(ksbs, scores):
+    """{"K": mean, "S": mean, "B": mean} over the KSBs of each kind."""
+    return {kind: mean(scores.get(k.pk) for k in ksbs if k.kind == kind) for kind, _ in KINDS}
+
+
+def gaps(ksbs, scores):
+    """The KSBs agreed at 0 or 1, in code order."""
+    return [ksb for ksb in ksbs if scores.get(ksb.pk) is not None and scores[ksb.pk] <= GAP_MAX]
+
+
+def disagreements(ratings):
+    """Ratings where apprentice and employer differ by DISAGREEMENT_GAP or more."""
+    return [r for r in ratings if r.is_disagreement]
+
+
+@dataclass
+class Change:
+    item: object  # a KSB or a Duty
+    before: float | None
+    after: float | None
+
+    @property
+    def change(self):
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+def biggest_first(changes):
+    """Largest rise first, then smaller rises, then falls; unknown changes last."""
+    return sorted(changes, key=lambda c: (c.change is None, -(c.change or 0)))
+
+
+def ksb_distance(ksbs, current, previous):
+    """Distance travelled per KSB between two {ksb_id: score} maps, biggest first."""
+    return biggest_first(Change(k, previous.get(k.pk), current.get(k.pk)) for k in ksbs)
+
+
+def duty_distance(duties, current, previous):
+    """Distance travelled per duty (change of its mean), biggest first."""
+    before = dict(duty_means(duties, previous))
+    return biggest_first(
+        Change(duty, before[duty], after) for duty, after in duty_means(duties, current)
+    )
+
+
+@dataclass
+class PriorLearning:
+    """A recognition-of-prior-learning estimate from a validated initial scan. Every figure
+    is derived from the ones before it, so the page can show the arithmetic."""
+
+    competent: int
+    total: int
+    otj_target_hours: int
+
+    @property
+    def share(self):
+        return Decimal(self.competent) / Decimal(self.total) if self.total else Decimal(0)
+
+    @property
+    def percent(self):
+        return (self.share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def otj_hours(self):
+        return (self.share * self.otj_target_hours).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+    @property
+    def min_price_reduction_percent(self):
+        """The funding rules ask for a price reduction of at least half the prior-learning
+        share: 30% prior learning means at least 15% off."""
+        return (self.share * 50).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def prior_learning(scores, otj_target_hours):
+    competent = sum(1 for score in scores.values() if score is not None and score >= COMPETENT)
+    return PriorLearning(competent, len(scores), otj_target_hours)
+
+
+# --- page data ------------------------------------------------------------------------------------
+
+
+@dataclass
+class KSBRow:
+    ksb: object
+    rating: Rating | None
+    change: float | None = None
+
+    @property
+    def agreed(self):
+        return self.rating.agreed_score if self.rating else None
+
+
+@dataclass
+class DutyRow:
+    duty: object
+    mean: Decimal | None
+    change: float | None = None
+
+
+@dataclass
+class ScanResults:
+    scan: SkillScan
+    rows: list[KSBRow]
+    kinds: list[tuple[str, str, Decimal | None]]
+    duties: list[DutyRow]
+    gaps: list[object]
+    disagreements: list[Rating]
+    previous: SkillScan | None = None
+    ksb_changes: list[Change] = field(default_factory=list)
+    duty_changes: list[Change] = field(default_factory=list)
+    prior_learning: PriorLearning | None = None
+    history: list[RatingChange] = field(default_factory=list)
+
+    @property
+    def rated(self):
+        return sum(1 for row in self.rows if row.rating)
+
+
+def previous_submitted_scan(scan):
+    """The latest scan of the same apprenticeship submitted before ``scan``."""
+    return (
+        SkillScan.objects.submitted()
+        .filter(apprenticeship_id=scan.apprenticeship_id, created_at__lt=scan.created_at)
+        .exclude(pk=scan.pk)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def scan_results(scan):
+    """Everything the results page shows, in seven queries whatever the standard's size."""
+    structure = standard_structure(scan.apprenticeship.standard)
+    ksb_by_pk = {ksb.pk: ksb for ksb in structure.ksbs}
+    order = {ksb.pk: position for position, ksb in enumerate(structure.ksbs)}
+    ratings = {}
+    for rating in scan.ratings.all():
+        if rating.ksb_id in ksb_by_pk:
+            rating.ksb = ksb_by_pk[rating.ksb_id]  # the one carrying its duties: no query
+        ratings[rating.ksb_id] = rating
+    scores = agreed_scores(ratings.values())
+    means = kind_means(structure.ksbs, scores)
+    results = ScanResults(
+        scan=scan,
+        rows=[KSBRow(ksb, ratings.get(ksb.pk)) for ksb in structure.ksbs],
+        kinds=[
+            (kind, label, one_decimal(means[kind]))
+            for kind, label in KINDS
+            if any(ksb.kind == kind for ksb in structure.ksbs)
+        ],
+        duties=[
+            DutyRow(duty, one_decimal(value))
+            for duty, value in duty_means(structure.duties, scores)
+        ],
+        gaps=gaps(structure.ksbs, scores),
+        disagreements=sorted(disagreements(ratings.values()), key=lambda r: order.get(r.ksb_id, 0)),
+    )
+    previous = previous_submitted_scan(scan)
+    if previous is not None:
+        before = agreed_scores(previous.ratings.all())
+        results.previous = previous
+        results.ksb_changes = ksb_distance(structure.ksbs, scores, before)
+        results.duty_changes = duty_distance(structure.duties, scores, before)
+        change_of = {c.item.pk: c.change for c in results.ksb_changes}
+        for row in results.rows:
+            row.change = change_of.get(row.ksb.pk)
+        duty_change_of = {c.item.pk: c.change for c in results.duty_changes}
+        for row in results.duties:
+            row.change = duty_change_of.get(row.duty.pk)
+    if scan.stage == SkillScan.Stage.INITIAL and scan.status == SkillScan.Status.VALIDATED:
+        results.prior_learning = prior_learning(
+            {ksb.pk: scores.get(ksb.pk) for ksb in structure.ksbs},
+            scan.apprenticeship.otj_target_hours,
+        )
+    results.history = list(
+        RatingChange.objects.filter(rating__scan=scan).select_related("rating__ksb", "changed_by")
+    )
+    return results

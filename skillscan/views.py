@@ -1,0 +1,392 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from accounts.models import Apprenticeship
+from accounts.selectors import apprenticeship_overview
+from standards.models import KSB
+from standards.selectors import standard_structure
+
+from .charts import bar_chart, line_chart
+from .forms import RatingSectionForm, ValidationForm
+from .models import SCORE_DESCRIPTORS, Score, SkillScan
+from .selectors import KINDS, agreed_scores, duty_means, one_decimal, scan_results
+from .services import (
+    ScanError,
+    ScanIncomplete,
+    employer_review_save,
+    missing_ksbs,
+    ratings_save,
+    scan_start,
+    scan_submit,
+    startable_stages,
+)
+
+SCALE = [(s.value, s.label, SCORE_DESCRIPTORS[s.value]) for s in Score]
+KIND_LABELS = dict(KINDS)
+
+
+def _scan(user, pk):
+    """The scan ``pk`` if ``user`` may see its apprenticeship; 404 otherwise."""
+    return get_object_or_404(
+        SkillScan.objects.visible_to(user).select_related(
+            "apprenticeship__standard",
+            "apprenticeship__apprentice",
+            "apprenticeship__mentor",
+            "apprenticeship__organisation",
+            "validated_by",
+        ),
+        pk=pk,
+    )
+
+
+def _supervises(user, apprenticeship):
+    return (
+        apprenticeship.apprentice_id != user.pk
+        and Apprenticeship.objects.supervised_by(user).filter(pk=apprenticeship.pk).exists()
+    )
+
+
+def _sections(standard):
+    """[(slug, kind, label, count)] for the kinds the standard has, K then S then B."""
+    counts = dict(
+        KSB.objects.filter(standard=standard).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+    return [(kind.lower(), kind, label, counts[kind]) for kind, label in KINDS if kind in counts]
+
+
+def resume_section(scan):
+    """Where an apprentice picks a draft up again: the first section with an unrated KSB."""
+    first_missing = (
+        KSB.objects.filter(standard_id=scan.apprenticeship.standard_id)
+        .exclude(pk__in=scan.ratings.values("ksb_id"))
+        .first()
+    )
+    return (first_missing.kind if first_missing else "B").lower()
+
+
+@login_required
+def apprenticeship_home(request, pk):
+    """The apprenticeship's home page: programme, people and the skills scan."""
+    context = apprenticeship_overview(user=request.user, pk=pk)
+    apprenticeship = context["apprenticeship"]
+    scans = list(apprenticeship.scans.annotate(rated=Count("ratings")).order_by("created_at"))
+    draft = next((scan for scan in scans if scan.is_draft), None)
+    context.update(
+        scans=scans,
+        draft=draft,
+        resume=resume_section(draft) if draft and context["is_apprentice"] else None,
+        awaiting=[scan for scan in scans if scan.status == SkillScan.Status.SUBMITTED],
+        startable=startable_stages(scans)
+        if context["is_apprentice"] and apprenticeship.status == Apprenticeship.Status.ACTIVE
+        else [],
+        supervises=not context["is_apprentice"],
+    )
+    return render(request, "skillscan/apprenticeship_home.html", context)
+
+
+@login_required
+@require_POST
+def scan_start_view(request, pk):
+    apprenticeship = get_object_or_404(Apprenticeship.objects.visible_to(request.user), pk=pk)
+    if apprenticeship.apprentice_id != request.user.pk:
+        raise PermissionDenied("Only the apprentice starts their skills scan.")
+    stage = request.POST.get("stage", SkillScan.Stage.INITIAL)
+    if stage not in SkillScan.Stage.values:
+        messages.error(request, "Choose which scan to start.")
+        return redirect(apprenticeship)
+    try:
+        scan = scan_start(apprenticeship=apprenticeship, user=request.user, stage=stage)
+    except ScanError as exc:
+        messages.error(request, str(exc))
+        return redirect(apprenticeship)
+    messages.success(request, f"Your {scan.get_stage_display().lower()} skills scan has started.")
+    return redirect("skillscan:scan-rate", pk=scan.pk, section="k")
+
+
+@login_required
+def scan_rate(request, pk, section):
+    scan = _scan(request.user, pk)
+    apprenticeship = scan.apprenticeship
+    if apprenticeship.apprentice_id != request.user.pk:
+        raise PermissionDenied("Only the apprentice rates their own scan.")
+    if scan.is_locked:
+        messages.info(request, "This scan has been submitted and can no longer be changed.")
+        return redirect(scan)
+    sections = _sections(apprenticeship.standard)
+    slugs = [slug for slug, *_ in sections]
+    if section not in slugs:
+        raise Http404("No such section.")
+    position = slugs.index(section)
+    kind = section.upper()
+    ksbs = list(
+        KSB.objects.filter(standard=apprenticeship.standard, kind=kind).prefetch_related("duties")
+    )
+    ratings = {r.ksb_id: r for r in scan.ratings.all()}
+    initial = {}
+    for ksb in ksbs:
+        if ksb.pk in ratings:
+            initial[f"score_{ksb.pk}"] = ratings[ksb.pk].score
+            initial[f"comment_{ksb.pk}"] = ratings[ksb.pk].comment
+    form = RatingSectionForm(request.POST or None, ksbs=ksbs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ratings_save(scan=scan, user=request.user, ratings=form.ratings())
+        except ScanError as exc:
+            messages.error(request, str(exc))
+            return redirect(request.path)
+        action = request.POST.get("action", "save")
+        if action == "next" and position + 1 < len(slugs):
+            target = reverse(
+                "skillscan:scan-rate", kwargs={"pk": scan.pk, "section": slugs[position + 1]}
+            )
+        elif action == "next":
+            target = reverse("skillscan:scan-submit", kwargs={"pk": scan.pk})
+        elif action == "previous" and position > 0:
+            target = reverse(
+                "skillscan:scan-rate", kwargs={"pk": scan.pk, "section": slugs[position - 1]}
+            )
+        else:
+            target = request.path
+        messages.success(request, f"{KIND_LABELS[kind]} saved.")
+        return redirect(target)
+    total = sum(count for *_, count in sections)
+    rows = [
+        {
+            "ksb": ksb,
+            "score": form[f"score_{ksb.pk}"],
+            "comment": form[f"comment_{ksb.pk}"],
+        }
+        for ksb in ksbs
+    ]
+    return render(
+        request,
+        "skillscan/scan_rate.html",
+        {
+            "scan": scan,
+            "apprenticeship": apprenticeship,
+            "form": form,
+            "rows": rows,
+            "sections": sections,
+            "section": section,
+            "kind_label": KIND_LABELS[kind],
+            "is_last": position == len(slugs) - 1,
+            "is_first": position == 0,
+            "rated": len(ratings),
+            "total": total,
+            "scale": SCALE,
+        },
+    )
+
+
+@login_required
+def scan_submit_view(request, pk):
+    scan = _scan(request.user, pk)
+    if scan.apprenticeship.apprentice_id != request.user.pk:
+        raise PermissionDenied("Only the apprentice submits their own scan.")
+    if scan.is_locked:
+        messages.info(request, "This scan has already been submitted.")
+        return redirect(scan)
+    if request.method == "POST":
+        try:
+            scan_submit(scan=scan, user=request.user, build_url=request.build_absolute_uri)
+        except ScanIncomplete:
+            messages.error(request, "Some KSBs still need a rating: they are listed below.")
+        except ScanError as exc:
+            messages.error(request, str(exc))
+            return redirect(scan)
+        else:
+            messages.success(
+                request, "Your scan has been submitted. Your mentor has been asked to validate it."
+            )
+            return redirect(scan)
+    missing = missing_ksbs(scan)
+    total = KSB.objects.filter(standard_id=scan.apprenticeship.standard_id).count()
+    return render(
+        request,
+        "skillscan/scan_submit.html",
+        {"scan": scan, "missing": missing, "total": total, "rated": total - len(missing)},
+    )
+
+
+@login_required
+def scan_results_view(request, pk):
+    scan = _scan(request.user, pk)
+    is_apprentice = scan.apprenticeship.apprentice_id == request.user.pk
+    if scan.is_draft and is_apprentice:
+        return redirect("skillscan:scan-rate", pk=scan.pk, section=resume_section(scan))
+    results = scan_results(scan)
+    return render(
+        request,
+        "skillscan/scan_results.html",
+        {
+            "scan": scan,
+            "apprenticeship": scan.apprenticeship,
+            "results": results,
+            "is_apprentice": is_apprentice,
+            "can_validate": scan.status == SkillScan.Status.SUBMITTED
+            and _supervises(request.user, scan.apprenticeship),
+            "duty_chart": bar_chart(
+                [(f"Duty {row.duty.number}", row.mean) for row in results.duties]
+            ),
+            "scale": SCALE,
+        },
+    )
+
+
+@login_required
+def scan_validate_view(request, pk):
+    scan = _scan(request.user, pk)
+    if not _supervises(request.user, scan.apprenticeship):
+        raise PermissionDenied("Only the apprentice's mentor or a manager validates a scan.")
+    if scan.status != SkillScan.Status.SUBMITTED:
+        messages.info(
+            request,
+            "This scan has been validated and is locked."
+            if scan.status == SkillScan.Status.VALIDATED
+            else "This scan has not been submitted yet.",
+        )
+        return redirect(scan)
+    structure = standard_structure(scan.apprenticeship.standard)
+    ksb_by_pk = {ksb.pk: ksb for ksb in structure.ksbs}
+    ratings = sorted(scan.ratings.all(), key=lambda r: structure.ksbs.index(ksb_by_pk[r.ksb_id]))
+    for rating in ratings:
+        rating.ksb = ksb_by_pk[rating.ksb_id]
+    validating = request.POST.get("action") == "validate"
+    form = ValidationForm(request.POST or None, ratings=ratings, validating=validating)
+    if request.method == "POST" and form.is_valid():
+        try:
+            employer_review_save(
+                scan=scan, user=request.user, reviews=form.reviews(), validate=validating
+            )
+        except ScanError as exc:
+            messages.error(request, str(exc))
+            return redirect(request.path)
+        if validating:
+            messages.success(request, "The scan is validated. It is now locked for everyone.")
+            return redirect(scan)
+        messages.success(
+            request, "Your scores and comments are saved; the scan is not validated yet."
+        )
+        return redirect(request.path)
+    rows = [
+        {
+            "rating": rating,
+            "ksb": rating.ksb,
+            "score_field": form[f"employer_score_{rating.ksb_id}"],
+            "comment_field": form[f"employer_comment_{rating.ksb_id}"],
+        }
+        for rating in ratings
+    ]
+    return render(
+        request,
+        "skillscan/scan_validate.html",
+        {
+            "scan": scan,
+            "apprenticeship": scan.apprenticeship,
+            "form": form,
+            "rows": rows,
+            "disagreements": [r for r in ratings if r.is_disagreement],
+            "scale": SCALE,
+        },
+    )
+
+
+@login_required
+def scan_csv(request, pk):
+    scan = _scan(request.user, pk)
+    results = scan_results(scan)
+    apprentice = scan.apprenticeship.apprentice
+    name = slugify(f"{apprentice or 'apprentice'} {scan.get_stage_display()} scan {scan.pk}")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "code",
+            "kind",
+            "ksb",
+            "duties",
+            "apprentice score",
+            "apprentice comment",
+            "employer score",
+            "employer comment",
+            "agreed score",
+        ]
+    )
+    for row in results.rows:
+        rating = row.rating
+        writer.writerow(
+            [
+                row.ksb.code,
+                KIND_LABELS[row.ksb.kind],
+                _safe(row.ksb.description),
+                " ".join(str(duty.number) for duty in row.ksb.duty_list),
+                "" if rating is None else rating.score,
+                "" if rating is None else _safe(rating.comment),
+                "" if rating is None or rating.employer_score is None else rating.employer_score,
+                "" if rating is None else _safe(rating.employer_comment),
+                "" if row.agreed is None else row.agreed,
+            ]
+        )
+    return response
+
+
+def _safe(text):
+    """Keep a spreadsheet from running text that starts like a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def scan_history(request, pk):
+    apprenticeship = get_object_or_404(
+        Apprenticeship.objects.visible_to(request.user).select_related("standard", "apprentice"),
+        pk=pk,
+    )
+    structure = standard_structure(apprenticeship.standard)
+    scans = list(
+        apprenticeship.scans.submitted().prefetch_related("ratings").order_by("submitted_at", "pk")
+    )
+    columns = []
+    for scan in scans:
+        means = dict(duty_means(structure.duties, agreed_scores(scan.ratings.all())))
+        columns.append((scan, means))
+    table = [
+        (duty, [one_decimal(means[duty]) for _, means in columns]) for duty in structure.duties
+    ]
+    chart = line_chart(
+        [f"{scan.get_stage_display()} {scan.submitted_at:%b %Y}" for scan in scans],
+        [(f"Duty {duty.number}", f"D{duty.number}", values) for duty, values in table],
+    )
+    return render(
+        request,
+        "skillscan/scan_history.html",
+        {"apprenticeship": apprenticeship, "scans": scans, "table": table, "chart": chart},
+    )
+
+
+@login_required
+def validation_queue(request):
+    """Submitted scans waiting for the employer, oldest first."""
+    scans = (
+        SkillScan.objects.filter(
+            status=SkillScan.Status.SUBMITTED,
+            apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
+        )
+        .exclude(apprenticeship__apprentice=request.user)
+        .select_related("apprenticeship__apprentice", "apprenticeship__standard")
+        .order_by("submitted_at", "pk")
+    )
+    page = Paginator(scans, 25).get_page(request.GET.get("page"))
+    return render(
+        request, "skillscan/validation_queue.html", {"scans": page.object_list, "page_obj": page}
+    )
