@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 
 from accounts.models import Apprenticeship, Membership, Organisation, User
+from skillscan.models import SkillScan
 from standards.models import Standard
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,39 @@ def test_seed_demo_is_idempotent_and_keeps_edits(debug):
         Membership.objects.count(),
     ) == before
     assert User.objects.get(email="manager@example.com").full_name == "Renamed"
-    assert "Users created: 0" in out and "Apprenticeships created: 0" in out
+    assert (
+        "Users created: 0" in out and "Apprenticeships created: 0; skills scans created: 0" in out
+    )
+
+
+def test_seed_demo_gives_the_demo_apprentices_scans(debug):
+    seed()
+    scans = {
+        email: [
+            (s.stage, s.status, s.ratings.count())
+            for s in SkillScan.objects.filter(apprenticeship__apprentice__email=email).order_by(
+                "created_at"
+            )
+        ]
+        for email in (
+            "apprentice@example.com",
+            "apprentice2@example.com",
+            "apprentice3@example.com",
+        )
+    }
+    assert scans["apprentice@example.com"] == [
+        ("initial", "validated", 51),
+        ("review", "submitted", 51),
+    ]
+    assert scans["apprentice2@example.com"] == [("initial", "draft", 25)]
+    assert scans["apprentice3@example.com"] == []
+    initial = SkillScan.objects.get(
+        apprenticeship__apprentice__email="apprentice@example.com", stage="initial"
+    )
+    disagreements = [r for r in initial.ratings.all() if r.is_disagreement]
+    assert len(disagreements) == 4 and all(r.employer_comment for r in disagreements)
+    assert initial.validated_by.email == "mentor@example.com"
+    assert initial.created_at.date() < initial.submitted_at.date() <= initial.validated_at.date()
 
 
 def test_seed_demo_keeps_edits_made_to_st0825(debug, st0825):
@@ -99,6 +132,8 @@ def test_seed_demo_adds_apprentices_at_scale_in_well_under_a_minute(debug):
     acme = Organisation.objects.get(name="Acme Digital")
     assert acme.apprenticeships.count() == 1003
     assert User.objects.filter(email="apprentice1003@example.com").exists()
+    extra = SkillScan.objects.filter(apprenticeship__apprentice__email="apprentice1003@example.com")
+    assert [(s.stage, s.status, s.ratings.count()) for s in extra] == [("initial", "validated", 51)]
     assert "apprentice4@example.com ... apprentice1003@example.com" in out
     seed(apprentices=1000)
     assert acme.apprenticeships.count() == 1003

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Apprenticeship, Membership, Organisation, User
+from demo.scans import build_scan, improved, initial_scores, save_scans
 from standards.models import Standard
 
 DEMO_PASSWORD = "demo-pass-1234"  # noqa: S105 (published demo password, development only)
@@ -109,7 +110,8 @@ class Command(BaseCommand):
                     for n, (email, _, _) in enumerate(extra)
                 ]
             created = self._apprenticeships(standard, wanted, today)
-        self.stdout.write(f"Apprenticeships created: {created}.")
+            scans = self._scans(standard, users, today)
+        self.stdout.write(f"Apprenticeships created: {created}; skills scans created: {scans}.")
         self._print_logins(password, apprentices)
 
     def _standard(self):
@@ -178,6 +180,92 @@ class Command(BaseCommand):
             new.append(apprenticeship)
         Apprenticeship.objects.bulk_create(new, batch_size=500)
         return len(new)
+
+    def _scans(self, standard, users, today):
+        """Scans for the apprenticeships that have none: apprentice 1 a validated initial scan
+        with disagreements and a submitted review, apprentice 2 a half-done draft, apprentice 3
+        nothing yet, Globex's apprentice a submitted initial scan, the extra apprentices a
+        validated initial scan each."""
+        ksbs = list(standard.ksbs.all())
+        apprenticeships = (
+            Apprenticeship.objects.filter(standard=standard, scans__isnull=True)
+            .select_related("apprentice", "mentor")
+            .order_by("pk")
+        )
+        built = []
+        for apprenticeship in apprenticeships:
+            email = apprenticeship.apprentice.email
+            seed = email
+            first = initial_scores(ksbs, seed)
+            started = apprenticeship.start_date + timedelta(days=14)
+            mentor = apprenticeship.mentor
+            if email == "apprentice@example.com":
+                built.append(
+                    build_scan(
+                        apprenticeship,
+                        ksbs,
+                        stage="initial",
+                        status="validated",
+                        scores=first,
+                        started=started,
+                        validator=mentor,
+                        disagreements=4,
+                        seed=seed,
+                    )
+                )
+                built.append(
+                    build_scan(
+                        apprenticeship,
+                        ksbs,
+                        stage="review",
+                        status="submitted",
+                        scores=improved(first, seed),
+                        started=today - timedelta(days=8),
+                        seed=seed,
+                    )
+                )
+            elif email == "apprentice2@example.com":
+                half = {pk: score for pk, score in first.items() if pk in {k.pk for k in ksbs[:25]}}
+                built.append(
+                    build_scan(
+                        apprenticeship,
+                        ksbs,
+                        stage="initial",
+                        status="draft",
+                        scores=half,
+                        started=min(started, today),
+                        seed=seed,
+                    )
+                )
+            elif email == "apprentice3@example.com":
+                continue
+            elif email == "globex.apprentice@example.com":
+                built.append(
+                    build_scan(
+                        apprenticeship,
+                        ksbs,
+                        stage="initial",
+                        status="submitted",
+                        scores=first,
+                        started=started,
+                        seed=seed,
+                    )
+                )
+            else:
+                built.append(
+                    build_scan(
+                        apprenticeship,
+                        ksbs,
+                        stage="initial",
+                        status="validated",
+                        scores=first,
+                        started=min(started, today),
+                        validator=mentor,
+                        disagreements=1,
+                        seed=seed,
+                    )
+                )
+        return save_scans(built)
 
     def _print_logins(self, password, apprentices):
         self.stdout.write("")
