@@ -7,8 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("size", [1, 8])
-def test_scan_admin_lists_without_a_query_per_row(admin_client, apprenticeship, acme, standard,
-                                                  django_assert_max_num_queries, size):
+def test_scan_admin_lists_without_a_query_per_row(
+    admin_client, apprenticeship, acme, standard, django_assert_max_num_queries, size
+):
     from tests.factories import ApprenticeshipFactory
 
     for _ in range(size):
