@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "standards",
     "accounts",
     "skillscan",
+    "tracker",
     "demo",
 ]
 
@@ -178,7 +179,10 @@ STORAGES = {
 # production from STATIC_ROOT, filled by `collectstatic`.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
-MEDIA_ROOT = BASE_DIR / "media"
+# Uploaded evidence goes through Django's storage API: a local folder by default; S3-compatible
+# storage is a STORAGES["default"] setting away. Files are never served from a public URL, only
+# through a view that checks who may see them.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

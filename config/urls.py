@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from skillscan.views import apprenticeship_home
+from tracker.views import apprenticeship_home
 
 admin.site.site_header = "Skills Tracker administration"
 admin.site.site_title = "Skills Tracker admin"
@@ -16,5 +16,6 @@ urlpatterns = [
     path("apprenticeships/<int:pk>/", apprenticeship_home, name="apprenticeship-home"),
     path("", include("accounts.urls")),
     path("", include("skillscan.urls")),
+    path("", include("tracker.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,9 @@ the builders that feed the pages, each in a constant number of queries."""
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Count
+
+from standards.models import KSB
 from standards.selectors import standard_structure
 
 from .models import COMPETENT, Rating, RatingChange, SkillScan
@@ -216,3 +219,41 @@ def scan_results(scan):
         RatingChange.objects.filter(rating__scan=scan).select_related("rating__ksb", "changed_by")
     )
     return results
+
+
+def startable_stages(scans):
+    """The stages a new scan may have, given the apprenticeship's scans (oldest first): the
+    initial scan first; once the latest scan is validated, a review or the final one."""
+    if not scans:
+        return [SkillScan.Stage.INITIAL]
+    if any(scan.status != SkillScan.Status.VALIDATED for scan in scans):
+        return []
+    if any(scan.stage == SkillScan.Stage.FINAL for scan in scans):
+        return []
+    return [SkillScan.Stage.REVIEW, SkillScan.Stage.FINAL]
+
+
+def scan_panel(apprenticeship, *, is_apprentice):
+    """What an apprenticeship's home page shows about its scans, in one or two queries."""
+    scans = list(apprenticeship.scans.annotate(rated=Count("ratings")).order_by("created_at"))
+    draft = next((scan for scan in scans if scan.is_draft), None)
+    return {
+        "scans": scans,
+        "draft": draft,
+        "resume": resume_section(draft) if draft and is_apprentice else None,
+        "awaiting": [scan for scan in scans if scan.status == SkillScan.Status.SUBMITTED],
+        "startable": startable_stages(scans)
+        if is_apprentice and apprenticeship.status == "active"
+        else [],
+        "supervises": not is_apprentice,
+    }
+
+
+def resume_section(scan):
+    """Where an apprentice picks a draft up again: the first section with an unrated KSB."""
+    first_missing = (
+        KSB.objects.filter(standard_id=scan.apprenticeship.standard_id)
+        .exclude(pk__in=scan.ratings.values("ksb_id"))
+        .first()
+    )
+    return (first_missing.kind if first_missing else "B").lower()

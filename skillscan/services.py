@@ -13,6 +13,7 @@ from accounts.models import Apprenticeship, Membership, User
 from standards.models import KSB
 
 from .models import Rating, RatingChange, SkillScan
+from .selectors import startable_stages
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +33,6 @@ class DisagreementsUncommented(ScanError):
         codes = ", ".join(r.ksb.code for r in ratings)
         super().__init__(f"Explain each disagreement before validating: {codes}.")
         self.ratings = ratings
-
-
-def startable_stages(scans):
-    """The stages a new scan may have, given the apprenticeship's scans (oldest first): the
-    initial scan first; once the latest scan is validated, a review or the final one."""
-    if not scans:
-        return [SkillScan.Stage.INITIAL]
-    if any(scan.status != SkillScan.Status.VALIDATED for scan in scans):
-        return []
-    if any(scan.stage == SkillScan.Stage.FINAL for scan in scans):
-        return []
-    return [SkillScan.Stage.REVIEW, SkillScan.Stage.FINAL]
 
 
 def scan_start(*, apprenticeship, user, stage):

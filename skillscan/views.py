@@ -12,14 +12,20 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
-from accounts.selectors import apprenticeship_overview
 from standards.models import KSB
 from standards.selectors import standard_structure
 
 from .charts import bar_chart, line_chart
 from .forms import RatingSectionForm, ValidationForm
 from .models import SCORE_DESCRIPTORS, Score, SkillScan
-from .selectors import KINDS, agreed_scores, duty_means, one_decimal, scan_results
+from .selectors import (
+    KINDS,
+    agreed_scores,
+    duty_means,
+    one_decimal,
+    resume_section,
+    scan_results,
+)
 from .services import (
     ScanError,
     ScanIncomplete,
@@ -28,7 +34,6 @@ from .services import (
     ratings_save,
     scan_start,
     scan_submit,
-    startable_stages,
 )
 
 SCALE = [(s.value, s.label, SCORE_DESCRIPTORS[s.value]) for s in Score]
@@ -62,36 +67,6 @@ def _sections(standard):
         KSB.objects.filter(standard=standard).values_list("kind").annotate(n=Count("pk")).order_by()
     )
     return [(kind.lower(), kind, label, counts[kind]) for kind, label in KINDS if kind in counts]
-
-
-def resume_section(scan):
-    """Where an apprentice picks a draft up again: the first section with an unrated KSB."""
-    first_missing = (
-        KSB.objects.filter(standard_id=scan.apprenticeship.standard_id)
-        .exclude(pk__in=scan.ratings.values("ksb_id"))
-        .first()
-    )
-    return (first_missing.kind if first_missing else "B").lower()
-
-
-@login_required
-def apprenticeship_home(request, pk):
-    """The apprenticeship's home page: programme, people and the skills scan."""
-    context = apprenticeship_overview(user=request.user, pk=pk)
-    apprenticeship = context["apprenticeship"]
-    scans = list(apprenticeship.scans.annotate(rated=Count("ratings")).order_by("created_at"))
-    draft = next((scan for scan in scans if scan.is_draft), None)
-    context.update(
-        scans=scans,
-        draft=draft,
-        resume=resume_section(draft) if draft and context["is_apprentice"] else None,
-        awaiting=[scan for scan in scans if scan.status == SkillScan.Status.SUBMITTED],
-        startable=startable_stages(scans)
-        if context["is_apprentice"] and apprenticeship.status == Apprenticeship.Status.ACTIVE
-        else [],
-        supervises=not context["is_apprentice"],
-    )
-    return render(request, "skillscan/apprenticeship_home.html", context)
 
 
 @login_required

@@ -1,5 +1,6 @@
 import secrets
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -8,6 +9,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import Apprenticeship, Invitation, Membership, Organisation, User, hash_token
 from skillscan.models import Rating, SkillScan
 from standards.models import KSB, Duty, Standard
+from tracker.models import Evidence, ProgressReview
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -178,3 +180,33 @@ def make_scan(
     )
     scan.refresh_from_db()
     return scan
+
+
+class EvidenceFactory(DjangoModelFactory):
+    class Meta:
+        model = Evidence
+        skip_postgeneration_save = True
+
+    apprenticeship = factory.SubFactory(ApprenticeshipFactory)
+    title = factory.Sequence(lambda n: f"Evidence {n}")
+    description = "What was done."
+    occurred_on = factory.LazyFunction(lambda: date.today() - timedelta(days=10))
+    activity_type = Evidence.ActivityType.PROJECT_WORK
+    off_the_job_hours = Decimal("2.5")
+    status = Evidence.Status.DRAFT
+
+    @factory.post_generation
+    def ksbs(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.ksbs.set(extracted)
+
+
+class ProgressReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = ProgressReview
+
+    apprenticeship = factory.SubFactory(ApprenticeshipFactory)
+    held_on = factory.LazyFunction(lambda: date.today() - timedelta(days=7))
+    next_due_on = factory.LazyAttribute(lambda o: o.held_on + timedelta(weeks=12))
+    progress = "Discussed the evidence so far."
+    actions = "Log evidence for duty 2."

@@ -115,6 +115,12 @@ LOGGED_IN = expect(302, 200, 200, 200, 200, 200, 200)
 STAFF_ONLY = expect(302, 302, 302, 302, 302, 302, 200)
 # The apprentice's apprenticeship: its apprentice, mentor, Acme's manager and superusers see it.
 APPRENTICESHIP = expect(302, 200, 404, 200, 200, 404, 200)
+# Only the apprentice acts; those who see it without the role get 403, outsiders 404.
+APPRENTICE_ONLY = expect(302, 200, 404, 403, 403, 404, 403)
+# Only the mentor, a manager or a superuser acts.
+SUPERVISORS_ONLY = expect(302, 403, 404, 200, 200, 404, 200)
+# POST only: a GET is refused before anything is looked up.
+POST_ONLY = expect(302, 405, 405, 405, 405, 405, 405)
 # Acme Digital's pages for managers: members without the role get 403, outsiders 404.
 MANAGE_ACME = expect(302, 404, 404, 403, 200, 404, 200)
 
@@ -173,6 +179,35 @@ URLS = {
         lambda w: {"pk": w["submitted"].pk},
         expect(302, 403, 404, 200, 200, 404, 200),
     ),
+    # The tracker: the apprentice's draft evidence (with a file), progress and reviews.
+    "tracker:evidence-list": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "tracker:evidence-create": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICE_ONLY),
+    "tracker:evidence-queue": (lambda w: {}, LOGGED_IN),
+    "tracker:evidence-detail": (lambda w: {"pk": w["evidence"].pk}, APPRENTICESHIP),
+    "tracker:evidence-update": (lambda w: {"pk": w["evidence"].pk}, APPRENTICE_ONLY),
+    "tracker:evidence-delete": (lambda w: {"pk": w["evidence"].pk}, APPRENTICE_ONLY),
+    "tracker:evidence-submit": (lambda w: {"pk": w["evidence"].pk}, POST_ONLY),
+    "tracker:evidence-decide": (lambda w: {"pk": w["evidence"].pk}, POST_ONLY),
+    "tracker:evidence-file": (lambda w: {"pk": w["evidence"].pk}, APPRENTICESHIP),
+    "tracker:duty-list": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "tracker:duty-detail": (lambda w: {"pk": w["apprenticeship"].pk, "number": 1}, APPRENTICESHIP),
+    "tracker:duty-sign-off": (
+        lambda w: {"pk": w["apprenticeship"].pk, "number": 1},
+        SUPERVISORS_ONLY,
+    ),
+    "tracker:duty-sign-off-undo": (
+        lambda w: {"pk": w["apprenticeship"].pk, "number": 1},
+        SUPERVISORS_ONLY,
+    ),
+    "tracker:hours": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "tracker:progress-review-list": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "tracker:progress-review-create": (
+        lambda w: {"pk": w["apprenticeship"].pk},
+        SUPERVISORS_ONLY,
+    ),
+    "tracker:progress-review-detail": (lambda w: {"pk": w["review"].pk}, APPRENTICESHIP),
+    "tracker:progress-review-update": (lambda w: {"pk": w["review"].pk}, SUPERVISORS_ONLY),
+    "tracker:progress-review-sign": (lambda w: {"pk": w["review"].pk}, POST_ONLY),
     "account_login": (lambda w: {}, expect(200, 302, 302, 302, 302, 302, 302)),
     "account_signup": (lambda w: {}, expect(200, 302, 302, 302, 302, 302, 302)),
     "admin:index": (lambda w: {}, STAFF_ONLY),
@@ -196,6 +231,18 @@ MISSING = {
     "skillscan:scan-rate": {"pk": 999999, "section": "k"},
     "skillscan:scan-submit": {"pk": 999999},
     "skillscan:scan-validate": {"pk": 999999},
+    "tracker:evidence-list": {"pk": 999999},
+    "tracker:evidence-create": {"pk": 999999},
+    "tracker:evidence-detail": {"pk": 999999},
+    "tracker:evidence-update": {"pk": 999999},
+    "tracker:evidence-delete": {"pk": 999999},
+    "tracker:evidence-file": {"pk": 999999},
+    "tracker:duty-list": {"pk": 999999},
+    "tracker:duty-detail": {"pk": 999999, "number": 1},
+    "tracker:hours": {"pk": 999999},
+    "tracker:progress-review-list": {"pk": 999999},
+    "tracker:progress-review-detail": {"pk": 999999},
+    "tracker:progress-review-update": {"pk": 999999},
 }
 PUBLIC_NAMES = {
     "home",
@@ -230,6 +277,7 @@ def test_every_own_url_is_in_the_role_table():
 
 @pytest.fixture
 def world(
+    media,
     standard,
     acme,
     apprentice,
@@ -240,8 +288,16 @@ def world(
     superuser,
     globex_apprenticeship,
 ):
+    from django.core.files.base import ContentFile
+
     from accounts.models import Apprenticeship
-    from tests.factories import ApprenticeshipFactory, invitation_with_token, make_scan
+    from tests.factories import (
+        ApprenticeshipFactory,
+        EvidenceFactory,
+        ProgressReviewFactory,
+        invitation_with_token,
+        make_scan,
+    )
 
     apprenticeship = ApprenticeshipFactory(
         apprentice=apprentice, standard=standard, organisation=acme, mentor=mentor
@@ -257,6 +313,13 @@ def world(
         "acme": acme,
         "apprenticeship": apprenticeship,
         "submitted": make_scan(apprenticeship, stage="initial", status="submitted"),
+        "evidence": EvidenceFactory(
+            apprenticeship=apprenticeship,
+            attachment=ContentFile(b"%PDF-1.4 walk", name="walk.pdf"),
+            attachment_name="walk.pdf",
+            attachment_type="application/pdf",
+        ),
+        "review": ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=mentor),
         "draft": make_scan(apprenticeship, stage="review", status="draft", scores={}),
         "invitation": invitation,
         "token": token,

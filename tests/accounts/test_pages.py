@@ -126,7 +126,7 @@ def test_detail_shows_real_programme_data(client, apprentice, apprenticeship):
     assert (
         f"Month {apprenticeship.month_of_programme()} of {apprenticeship.duration_months}" in html
     )
-    assert "3 duties and 9 KSBs (4 knowledge, 3 skills, 2 behaviours)" in html
+    assert "3 duties, 9 KSBs (4 K, 3 S, 2 B)" in html
     assert "Edit mentor" not in html
 
 
@@ -146,7 +146,7 @@ def test_detail_query_count_does_not_grow(
 ):
     InvitationFactory.create_batch(extra, organisation=acme, apprenticeship=apprenticeship)
     client.force_login(manager)
-    with django_assert_num_queries(9):  # the page, its scans and the navigation
+    with django_assert_num_queries(13):  # the page with its scan, duty, hours and review parts
         client.get(detail(apprenticeship))
 
 

@@ -1,0 +1,316 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Apprenticeship
+from tests.factories import (
+    ApprenticeshipFactory,
+    EvidenceFactory,
+    ProgressReviewFactory,
+    invitation_with_token,
+    make_standard,
+)
+from tracker.models import DutyProgress, DutyProgressEvent, ProgressReview
+
+pytestmark = pytest.mark.django_db
+
+
+def duty_url(apprenticeship, number, name="tracker:duty-detail"):
+    return reverse(name, kwargs={"pk": apprenticeship.pk, "number": number})
+
+
+def test_duty_progress_rows_exist_from_the_start(apprenticeship):
+    assert DutyProgress.objects.filter(apprenticeship=apprenticeship).count() == 3
+    assert set(apprenticeship.duty_progress.values_list("status", flat=True)) == {"not_started"}
+
+
+def test_accepting_an_invitation_starts_the_duty_progress(client, acme, standard):
+    invitation, token = invitation_with_token(
+        organisation=acme, email="new@example.com", apprenticeship__standard=standard
+    )
+    assert not DutyProgress.objects.filter(apprenticeship=invitation.apprenticeship).exists()
+    from tests.conftest import verified_user
+
+    client.force_login(verified_user("new@example.com", "New"))
+    client.post(reverse("accounts:invitation-accept", kwargs={"token": token}))
+    assert DutyProgress.objects.filter(apprenticeship=invitation.apprenticeship).count() == 3
+
+
+# --- sign-off -------------------------------------------------------------------------------------
+
+
+def test_mentor_signs_off_a_duty_with_a_note_after_confirming(as_mentor, apprenticeship, mentor):
+    url = duty_url(apprenticeship, 1, "tracker:duty-sign-off")
+    page = as_mentor.get(url).content.decode()
+    assert "Sign off duty 1 for Alex Apprentice?" in page
+    response = as_mentor.post(url, {"note": ""})
+    assert "Add a note" in response.content.decode()
+    assert (
+        DutyProgress.objects.get(apprenticeship=apprenticeship, duty__number=1).status
+        == "not_started"
+    )
+    as_mentor.post(url, {"note": "Seen running the release train."})
+    progress = DutyProgress.objects.get(apprenticeship=apprenticeship, duty__number=1)
+    assert (progress.status, progress.signed_off_by, progress.note) == (
+        "signed_off",
+        mentor,
+        "Seen running the release train.",
+    )
+    assert progress.signed_off_at
+    html = as_mentor.get(duty_url(apprenticeship, 1)).content.decode()
+    assert "Signed off" in html and "Seen running the release train." in html
+
+
+def test_undoing_a_sign_off_needs_a_reason_and_is_kept(as_mentor, apprenticeship, mentor):
+    as_mentor.post(duty_url(apprenticeship, 2, "tracker:duty-sign-off"), {"note": "Done"})
+    url = duty_url(apprenticeship, 2, "tracker:duty-sign-off-undo")
+    response = as_mentor.post(url, {"reason": "  "})
+    assert "Say why the sign-off is being undone." in response.content.decode()
+    as_mentor.post(url, {"reason": "Signed off the wrong duty."})
+    progress = DutyProgress.objects.get(apprenticeship=apprenticeship, duty__number=2)
+    assert progress.status == "not_started" and progress.signed_off_by is None
+    events = [(e.action, e.note) for e in DutyProgressEvent.objects.filter(duty_progress=progress)]
+    assert events == [("signed_off", "Done"), ("undone", "Signed off the wrong duty.")]
+    html = as_mentor.get(duty_url(apprenticeship, 2)).content.decode()
+    assert "Sign-off undone" in html and "Signed off the wrong duty." in html
+
+
+def test_only_supervisors_sign_off(client, apprenticeship, apprentice, other_manager):
+    url = duty_url(apprenticeship, 1, "tracker:duty-sign-off")
+    client.force_login(apprentice)
+    assert client.post(url, {"note": "Me"}).status_code == 403
+    client.force_login(other_manager)
+    assert client.post(url, {"note": "Me"}).status_code == 404
+    assert not DutyProgress.objects.filter(status="signed_off").exists()
+
+
+def test_signing_off_twice_or_undoing_nothing_is_refused(as_mentor, apprenticeship):
+    url = duty_url(apprenticeship, 1, "tracker:duty-sign-off")
+    as_mentor.post(url, {"note": "Once"})
+    response = as_mentor.post(url, {"note": "Twice"}, follow=True)
+    assert "already signed off" in response.content.decode()
+    response = as_mentor.post(
+        duty_url(apprenticeship, 2, "tracker:duty-sign-off-undo"), {"reason": "x"}, follow=True
+    )
+    assert "not signed off" in response.content.decode()
+    assert DutyProgressEvent.objects.count() == 1
+
+
+def test_duty_page_lists_each_ksb_with_its_evidence_and_what_is_missing(
+    as_apprentice, apprenticeship
+):
+    duty = apprenticeship.standard.duties.get(number=1)
+    ksbs = list(duty.ksbs.all())
+    EvidenceFactory(
+        apprenticeship=apprenticeship, title="Accepted work", status="accepted", ksbs=ksbs[:2]
+    )
+    EvidenceFactory(
+        apprenticeship=apprenticeship, title="Private draft", status="draft", ksbs=ksbs[2:3]
+    )
+    response = as_apprentice.get(duty_url(apprenticeship, 1))
+    html = response.content.decode()
+    assert "Accepted work" in html and "Private draft" not in html
+    assert [k.code for k in response.context["missing"]] == [k.code for k in ksbs[2:]]
+    assert f"2 of {len(ksbs)} KSBs evidenced" in html
+    assert as_apprentice.get(duty_url(apprenticeship, 99)).status_code == 404
+
+
+# --- hours ---------------------------------------------------------------------------------------
+
+
+def test_hours_page_shows_accepted_waiting_target_and_expected(as_apprentice, apprenticeship):
+    apprenticeship.start_date = date.today() - timedelta(days=365)
+    apprenticeship.planned_end_date = date.today() + timedelta(days=365)
+    apprenticeship.otj_target_hours = 600
+    apprenticeship.save()
+    for _ in range(10):
+        EvidenceFactory(
+            apprenticeship=apprenticeship, status="accepted", off_the_job_hours=Decimal(20)
+        )
+    EvidenceFactory(
+        apprenticeship=apprenticeship, status="submitted", off_the_job_hours=Decimal(20)
+    )
+    EvidenceFactory(apprenticeship=apprenticeship, status="draft", off_the_job_hours=Decimal(24))
+    response = as_apprentice.get(reverse("tracker:hours", kwargs={"pk": apprenticeship.pk}))
+    hours = response.context["hours"]
+    assert (hours.accepted, hours.pending, hours.target) == (Decimal(200), Decimal(20), 600)
+    assert hours.expected == Decimal("300.0")
+    html = response.content.decode()
+    assert "Behind" in html and "200 of 600 hours" in html
+    assert "<svg" in html and "The numbers, week by week" in html
+
+
+def test_on_track_is_said_in_words(as_apprentice, apprenticeship):
+    EvidenceFactory(apprenticeship=apprenticeship, status="accepted", off_the_job_hours=Decimal(24))
+    apprenticeship.otj_target_hours = 10
+    apprenticeship.save()
+    html = as_apprentice.get(
+        reverse("tracker:hours", kwargs={"pk": apprenticeship.pk})
+    ).content.decode()
+    assert "On track" in html
+
+
+def test_hours_out_of_range_are_refused_by_the_database(apprenticeship):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EvidenceFactory(apprenticeship=apprenticeship, off_the_job_hours=Decimal(25))
+
+
+# --- progress reviews ----------------------------------------------------------------------------
+
+
+def test_mentor_records_a_review_with_the_next_date_twelve_weeks_later(as_mentor, apprenticeship):
+    url = reverse("tracker:progress-review-create", kwargs={"pk": apprenticeship.pk})
+    held = date.today() - timedelta(days=2)
+    response = as_mentor.post(
+        url,
+        {
+            "held_on": held.isoformat(),
+            "next_due_on": "",
+            "progress": "Good progress",
+            "actions": "Book a course",
+        },
+    )
+    review = ProgressReview.objects.get()
+    assert response.url == review.get_absolute_url()
+    assert review.next_due_on == held + timedelta(weeks=12)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"next_due_on": "2020-01-01"}, "next_due_on"),
+        ({"held_on": (date.today() + timedelta(days=3)).isoformat()}, "held_on"),
+        ({"progress": ""}, "progress"),
+    ],
+)
+def test_review_bad_input_is_refused(as_mentor, apprenticeship, changes, field):
+    data = {
+        "held_on": date.today().isoformat(),
+        "next_due_on": "",
+        "progress": "P",
+        "actions": "A",
+        **changes,
+    }
+    response = as_mentor.post(
+        reverse("tracker:progress-review-create", kwargs={"pk": apprenticeship.pk}), data
+    )
+    assert field in response.context["form"].errors
+    assert not ProgressReview.objects.exists()
+
+
+def test_both_sign_and_then_it_is_locked(client, apprenticeship, apprentice, mentor):
+    review = ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=mentor)
+    detail = review.get_absolute_url()
+    client.force_login(apprentice)
+    response = client.post(detail, {"comments": "Too early"}, follow=True)
+    assert "Your employer signs the review first" in response.content.decode()
+    client.force_login(mentor)
+    client.post(reverse("tracker:progress-review-sign", kwargs={"pk": review.pk}))
+    review.refresh_from_db()
+    assert review.employer_signed_by == mentor
+    edit = client.get(
+        reverse("tracker:progress-review-update", kwargs={"pk": review.pk}), follow=True
+    )
+    assert "can no longer be edited" in edit.content.decode()
+    client.force_login(apprentice)
+    client.post(detail, {"comments": "A fair summary."})
+    review.refresh_from_db()
+    assert review.is_locked and review.apprentice_comments == "A fair summary."
+    response = client.post(detail, {"comments": "Changed my mind"}, follow=True)
+    assert "locked" in response.content.decode()
+    review.refresh_from_db()
+    assert review.apprentice_comments == "A fair summary."
+
+
+def test_next_review_is_shown_and_overdue_is_flagged(as_apprentice, apprenticeship):
+    ProgressReviewFactory(
+        apprenticeship=apprenticeship,
+        held_on=date.today() - timedelta(days=100),
+        next_due_on=date.today() - timedelta(days=16),
+    )
+    home = as_apprentice.get(apprenticeship.get_absolute_url()).content.decode()
+    assert "overdue by 16 days" in home and "Overdue" in home
+    reviews = as_apprentice.get(
+        reverse("tracker:progress-review-list", kwargs={"pk": apprenticeship.pk})
+    ).content.decode()
+    assert "overdue by 16 days" in reviews
+
+
+# --- query counts at 5 and 500 pieces of evidence ------------------------------------------------
+
+
+@pytest.fixture(params=[5, 500])
+def busy(request, acme, apprentice, mentor):
+    standard = make_standard(knowledge=12, skills=8, behaviours=4, duties=6)
+    apprenticeship = ApprenticeshipFactory(
+        apprentice=apprentice,
+        standard=standard,
+        organisation=acme,
+        mentor=mentor,
+        start_date=date.today() - timedelta(days=400),
+        planned_end_date=date.today() + timedelta(days=330),
+    )
+    ksbs = list(standard.ksbs.all())
+    from tracker.models import Evidence
+
+    statuses = ["accepted", "submitted", "draft", "changes_requested"]
+    evidence = Evidence.objects.bulk_create(
+        Evidence(
+            apprenticeship=apprenticeship,
+            title=f"E{n}",
+            occurred_on=date.today() - timedelta(days=n % 390),
+            off_the_job_hours=Decimal(2),
+            status=statuses[n % 4],
+            submitted_at=timezone.now(),
+            url="https://github.com/a/b/pull/1",
+        )
+        for n in range(request.param)
+    )
+    through = Evidence.ksbs.through
+    through.objects.bulk_create(
+        through(evidence_id=e.pk, ksb_id=ksbs[i % len(ksbs)].pk) for i, e in enumerate(evidence)
+    )
+    for n in range(3):
+        ProgressReviewFactory(
+            apprenticeship=apprenticeship, held_on=date.today() - timedelta(days=300 - 84 * n)
+        )
+    return apprenticeship
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "who", "queries"),
+    [
+        ("tracker:evidence-list", lambda a: {"pk": a.pk}, "apprentice", 9),
+        ("tracker:evidence-queue", lambda a: {}, "mentor", 6),
+        ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 10),
+        ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 11),
+        ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 6),
+        ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 5),
+        ("apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 13),
+        ("tracker:evidence-create", lambda a: {"pk": a.pk}, "apprentice", 7),
+    ],
+)
+def test_tracker_pages_take_at_most_15_queries_whatever_the_evidence(
+    client, busy, apprentice, mentor, django_assert_num_queries, name, kwargs, who, queries
+):
+    client.force_login(apprentice if who == "apprentice" else mentor)
+    url = reverse(name, kwargs=kwargs(busy))
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    assert queries <= 15
+
+
+def test_evidence_detail_queries(client, busy, apprentice, django_assert_num_queries):
+    evidence = busy.evidence.first()
+    client.force_login(apprentice)
+    with django_assert_num_queries(7):
+        client.get(evidence.get_absolute_url())
+
+
+def test_apprenticeship_standard_cannot_be_changed_under_its_progress(apprenticeship):
+    assert Apprenticeship.objects.get(pk=apprenticeship.pk).duty_progress.count() == 3

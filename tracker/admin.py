@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.db import models
+
+from .models import DutyProgress, DutyProgressEvent, Evidence, EvidenceFeedback, ProgressReview
+
+
+class EvidenceFeedbackInline(admin.TabularInline):
+    model = EvidenceFeedback
+    fields = ["created_at", "author", "decision", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["title", "apprentice", "occurred_on", "off_the_job_hours", "status"]
+    list_filter = ["status", "activity_type", "apprenticeship__organisation"]
+    search_fields = [
+        "title",
+        "apprenticeship__apprentice__full_name",
+        "apprenticeship__apprentice__email",
+    ]
+    list_select_related = ["apprenticeship__apprentice"]
+    raw_id_fields = ["apprenticeship"]
+    filter_horizontal = ["ksbs"]
+    readonly_fields = [
+        "attachment_name",
+        "attachment_type",
+        "submitted_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [EvidenceFeedbackInline]
+    date_hierarchy = "occurred_on"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="apprentice", ordering="apprenticeship__apprentice__full_name")
+    def apprentice(self, obj):
+        return obj.apprenticeship.apprentice
+
+
+class DutyProgressEventInline(admin.TabularInline):
+    model = DutyProgressEvent
+    fields = ["at", "action", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DutyProgress)
+class DutyProgressAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "apprenticeship", "status", "signed_off_by", "signed_off_at"]
+    list_filter = ["status", "apprenticeship__organisation"]
+    search_fields = ["apprenticeship__apprentice__full_name", "apprenticeship__apprentice__email"]
+    list_select_related = [
+        "duty",
+        "apprenticeship__apprentice",
+        "apprenticeship__standard",
+        "apprenticeship__organisation",
+        "signed_off_by",
+    ]
+    raw_id_fields = ["apprenticeship", "duty"]
+    inlines = [DutyProgressEventInline]
+
+
+@admin.register(ProgressReview)
+class ProgressReviewAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "apprenticeship",
+        "next_due_on",
+        "employer_signed_at",
+        "apprentice_signed_at",
+    ]
+    list_filter = ["apprenticeship__organisation"]
+    search_fields = ["apprenticeship__apprentice__full_name", "apprenticeship__apprentice__email"]
+    list_select_related = [
+        "apprenticeship__apprentice",
+        "apprenticeship__standard",
+        "apprenticeship__organisation",
+    ]
+    raw_id_fields = ["apprenticeship"]
+    date_hierarchy = "held_on"
