@@ -111,6 +111,34 @@ def test_seed_demo_gives_the_demo_apprentices_scans(debug):
     assert initial.created_at.date() < initial.submitted_at.date() <= initial.validated_at.date()
 
 
+def test_seed_demo_gives_evidence_progress_and_reviews(debug):
+    from tracker.models import DutyProgress, Evidence, ProgressReview
+    from tracker.selectors import next_review
+
+    seed()
+    for email in (
+        "apprentice@example.com",
+        "apprentice2@example.com",
+        "apprentice3@example.com",
+        "globex.apprentice@example.com",
+    ):
+        statuses = set(
+            Evidence.objects.filter(apprenticeship__apprentice__email=email).values_list(
+                "status", flat=True
+            )
+        )
+        assert statuses == {"draft", "submitted", "accepted", "changes_requested"}, email
+    near_gateway = Apprenticeship.objects.get(apprentice__email="apprentice3@example.com")
+    assert near_gateway.duty_progress.filter(status="signed_off").count() == 10
+    assert near_gateway.duty_progress.filter(status="evidenced").count() == 3
+    assert next_review(near_gateway).overdue
+    first = Apprenticeship.objects.get(apprentice__email="apprentice@example.com")
+    assert first.duty_progress.filter(status="signed_off").count() == 2
+    assert not next_review(first).overdue
+    assert ProgressReview.objects.filter(apprenticeship=first).count() >= 1
+    assert DutyProgress.objects.count() == 13 * Apprenticeship.objects.count()
+
+
 def test_seed_demo_keeps_edits_made_to_st0825(debug, st0825):
     k1 = st0825.ksbs.get(kind="K", number=1)
     k1.description = "Edited in admin"
@@ -132,6 +160,14 @@ def test_seed_demo_adds_apprentices_at_scale_in_well_under_a_minute(debug):
     acme = Organisation.objects.get(name="Acme Digital")
     assert acme.apprenticeships.count() == 1003
     assert User.objects.filter(email="apprentice1003@example.com").exists()
+    from tracker.models import Evidence
+
+    assert (
+        Evidence.objects.filter(
+            apprenticeship__apprentice__email="apprentice1003@example.com"
+        ).count()
+        == 20
+    )
     extra = SkillScan.objects.filter(apprenticeship__apprentice__email="apprentice1003@example.com")
     assert [(s.stage, s.status, s.ratings.count()) for s in extra] == [("initial", "validated", 51)]
     assert "apprentice4@example.com ... apprentice1003@example.com" in out

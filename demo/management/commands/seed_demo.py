@@ -8,8 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Apprenticeship, Membership, Organisation, User
+from demo.evidence import plan_evidence, plan_reviews, save_duty_progress, save_evidence
 from demo.scans import build_scan, improved, initial_scores, save_scans
 from standards.models import Standard
+from tracker.models import ProgressReview
 
 DEMO_PASSWORD = "demo-pass-1234"  # noqa: S105 (published demo password, development only)
 
@@ -111,7 +113,11 @@ class Command(BaseCommand):
                 ]
             created = self._apprenticeships(standard, wanted, today)
             scans = self._scans(standard, users, today)
-        self.stdout.write(f"Apprenticeships created: {created}; skills scans created: {scans}.")
+            evidence, reviews = self._tracker(standard, today)
+        self.stdout.write(
+            f"Apprenticeships created: {created}; skills scans created: {scans}; "
+            f"evidence created: {evidence}; progress reviews created: {reviews}."
+        )
         self._print_logins(password, apprentices)
 
     def _standard(self):
@@ -266,6 +272,84 @@ class Command(BaseCommand):
                     )
                 )
         return save_scans(built)
+
+    def _tracker(self, standard, today):
+        """Evidence in every state, duty progress with some sign-offs, and progress reviews
+        for the apprenticeships that have no evidence yet. Apprentice 3, near the end, has
+        every KSB evidenced and most duties signed off, but their review is overdue."""
+        apprenticeships = list(
+            Apprenticeship.objects.filter(standard=standard, evidence__isnull=True)
+            .select_related("apprentice", "mentor")
+            .order_by("pk")
+        )
+        if not apprenticeships:
+            return 0, 0
+        duties = list(standard.duties.prefetch_related("ksbs"))
+        ksbs = list(standard.ksbs.all())
+        every_state = [
+            "accepted",
+            "accepted",
+            "submitted",
+            "accepted",
+            "changes_requested",
+            "draft",
+        ]
+        planned, reviews, sign_offs = [], [], {}
+        for apprenticeship in apprenticeships:
+            email = apprenticeship.apprentice.email
+            if email == "apprentice3@example.com":
+                items = plan_evidence(
+                    apprenticeship,
+                    ksbs,
+                    26,
+                    today,
+                    mix=["accepted"] * 8 + ["submitted", "draft", "changes_requested"],
+                    seed=email,
+                )
+                accepted = [pair for pair in items if pair[0].status == "accepted"]
+                for index, ksb in enumerate(ksbs):  # near gateway: every KSB evidenced
+                    accepted[index % len(accepted)][1].append(ksb)
+                for _, chosen in items:
+                    chosen[:] = list(dict.fromkeys(chosen))
+                sign_offs[apprenticeship.pk] = {d.number for d in duties if d.number <= 10}
+                reviews += plan_reviews(apprenticeship, today, overdue=True)
+            elif email == "apprentice2@example.com":
+                items = plan_evidence(
+                    apprenticeship,
+                    ksbs,
+                    4,
+                    today,
+                    mix=["accepted", "submitted", "changes_requested", "draft"],
+                    seed=email,
+                )
+            elif email == "apprentice@example.com":
+                items = plan_evidence(apprenticeship, ksbs, 12, today, mix=every_state, seed=email)
+                sign_offs[apprenticeship.pk] = {2, 3}
+                reviews += plan_reviews(apprenticeship, today)
+            elif apprenticeship.apprentice.email.startswith("globex"):
+                items = plan_evidence(apprenticeship, ksbs, 6, today, mix=every_state, seed=email)
+                reviews += plan_reviews(apprenticeship, today)
+            else:
+                items = plan_evidence(
+                    apprenticeship,
+                    ksbs,
+                    20,
+                    today,
+                    mix=["accepted"] * 5 + ["submitted"],
+                    seed=email,
+                )
+                reviews += plan_reviews(apprenticeship, today)
+            planned += items
+        count = save_evidence(planned, lambda a: a.mentor)
+        save_duty_progress(
+            apprenticeships,
+            duties,
+            planned,
+            lambda a, duty, status: duty.number in sign_offs.get(a.pk, ()),
+            today,
+        )
+        ProgressReview.objects.bulk_create(reviews, batch_size=2000)
+        return count, len(reviews)
 
     def _print_logins(self, password, apprentices):
         self.stdout.write("")
