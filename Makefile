@@ -10,13 +10,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ST0825_RECORD := tests/standards/data/ST0825_v1.0.ifate.json
 
-.PHONY: help install run test lint format fixtures clean
+.PHONY: help install run test lint format fixtures bench clean
 
 help:
 	@echo "make run       run the app with demo data on SQLite at http://$(HOST):$(PORT)/"
 	@echo "make test      run the whole test suite (browser tests need Chromium)"
 	@echo "make lint      ruff lint and format check, migrations check"
 	@echo "make fixtures  regenerate fixtures/st0825.json from the IfATE record"
+	@echo "make bench     time the main pages with 1,000 apprenticeships on a fresh SQLite file"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +56,12 @@ fixtures: install
 	DATABASE_URL=sqlite:///$(CURDIR)/.fixture-build.sqlite3 $(BIN)/python manage.py dumpdata standards \
 		--natural-foreign --natural-primary --indent 2 --output fixtures/st0825.json
 	rm -f .fixture-build.sqlite3
+
+# The page benchmark builds its data set in a database of its own, deleted afterwards.
+bench: install
+	rm -f .bench.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/.bench.sqlite3 $(BIN)/python manage.py bench_pages $(ARGS)
+	rm -f .bench.sqlite3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -5,11 +5,9 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("home/", views.dashboard, name="dashboard"),
     path("get-started/", views.get_started, name="get-started"),
     path("profile/", views.profile, name="profile"),
     path("profile/delete/", views.account_delete, name="account-delete"),
-    path("apprenticeships/", views.apprenticeship_list, name="apprenticeship-list"),
     path("apprenticeships/<int:pk>/edit/", views.apprenticeship_edit, name="apprenticeship-edit"),
     path("organisations/new/", views.organisation_create_view, name="organisation-create"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),

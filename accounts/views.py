@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +17,6 @@ from .forms import (
     ProfileForm,
 )
 from .models import Apprenticeship, Invitation, Organisation, User
-from .selectors import with_invitations
 from .services import (
     InvitationError,
     InvitationNotSent,
@@ -59,55 +57,8 @@ def _invitation(user, pk):
 
 
 @login_required
-def dashboard(request):
-    """Where a user lands after logging in: their own apprenticeship, the list of those they
-    see as an employer, or the first steps."""
-    user = request.user
-    if user.is_superuser or user.memberships.exists():
-        return redirect("accounts:apprenticeship-list")
-    own = list(
-        Apprenticeship.objects.filter(apprentice=user)
-        .exclude(status=Apprenticeship.Status.WITHDRAWN)
-        .values_list("pk", flat=True)[:2]
-    )
-    if len(own) == 1:
-        return redirect("apprenticeship-home", pk=own[0])
-    if own:
-        return redirect("accounts:apprenticeship-list")
-    return redirect("accounts:get-started")
-
-
-@login_required
 def get_started(request):
     return render(request, "accounts/get_started.html")
-
-
-@login_required
-def apprenticeship_list(request):
-    apprenticeships = with_invitations(
-        Apprenticeship.objects.visible_to(request.user).for_list()
-    ).order_by("-start_date", "pk")
-    status = request.GET.get("status", "")
-    if status in Apprenticeship.Status.values:
-        apprenticeships = apprenticeships.filter(status=status)
-    else:
-        status = ""
-    page = Paginator(apprenticeships, PAGE_SIZE).get_page(request.GET.get("page"))
-    organisations = Organisation.objects.visible_to(request.user)
-    return render(
-        request,
-        "accounts/apprenticeship_list.html",
-        {
-            "page_obj": page,
-            "apprenticeships": page.object_list,
-            "status": status,
-            "statuses": Apprenticeship.Status.choices,
-            "organisations": list(organisations[:20]),
-            "managed_ids": set(
-                Organisation.objects.managed_by(request.user).values_list("pk", flat=True)
-            ),
-        },
-    )
 
 
 @login_required

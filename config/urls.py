@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from tracker.views import apprenticeship_home
+from tracker.views import apprenticeship_home, dashboard_router
 
 admin.site.site_header = "Skills Tracker administration"
 admin.site.site_title = "Skills Tracker admin"
@@ -14,6 +14,7 @@ urlpatterns = [
     # An apprenticeship's home page draws on several apps, so it is wired here, at the top:
     # the app furthest along the dependency chain serves it.
     path("apprenticeships/<int:pk>/", apprenticeship_home, name="apprenticeship-home"),
+    path("home/", dashboard_router, name="dashboard"),
     path("", include("accounts.urls")),
     path("", include("skillscan.urls")),
     path("", include("tracker.urls")),

@@ -60,9 +60,17 @@ def _moment(day, hour=12):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed):
-    """Unsaved evidence with its KSBs and history: ``mix`` is a list of statuses, repeated."""
+def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed, pace=None):
+    """Unsaved evidence with its KSBs and history: ``mix`` is a list of statuses, repeated.
+    With ``pace`` (e.g. 1.1), the hours add up to about that share of what is expected by
+    today, so some apprentices are on track and others behind."""
     rng = random.Random(seed)
+    per_item = None
+    if pace is not None:
+        total_days = max((apprenticeship.planned_end_date - apprenticeship.start_date).days, 1)
+        elapsed = min(max((today - apprenticeship.start_date).days, 0), total_days)
+        expected = apprenticeship.otj_target_hours * elapsed / total_days
+        per_item = min(24, expected * pace / max(count * mix.count("accepted") / len(mix), 1))
     start = apprenticeship.start_date
     span = max((min(today, apprenticeship.planned_end_date) - start).days, 1)
     planned = []
@@ -77,9 +85,13 @@ def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed):
             occurred_on=occurred,
             activity_type=activity,
             # Courses and project days carry most of the off-the-job time.
-            off_the_job_hours=Decimal(rng.choice([3, 6, 7.5, 7.5, 12, 15, 20])).quantize(
-                Decimal("0.01")
-            ),
+            off_the_job_hours=Decimal(
+                rng.choice([3, 6, 7.5, 7.5, 12, 15, 20])
+                if per_item is None
+                else per_item * rng.uniform(0.8, 1.2)
+            )
+            .quantize(Decimal("0.5"))
+            .min(Decimal(24)),
             url=url.format(n=100 + index, sha=f"{rng.getrandbits(40):010x}"),
             status=status,
             submitted_at=_moment(occurred + timedelta(days=1)) if status != "draft" else None,

@@ -257,3 +257,52 @@ def resume_section(scan):
         .first()
     )
     return (first_missing.kind if first_missing else "B").lower()
+
+
+@dataclass
+class ScanOverview:
+    """Everything an apprenticeship's home page shows about its scans, from two queries."""
+
+    panel: dict
+    latest: SkillScan | None  # the latest submitted or validated scan
+    latest_scores: dict  # {ksb pk: agreed score} of that scan
+    history: list  # [(scan, {duty: mean})] for every submitted scan, oldest first
+
+
+def scan_overview(apprenticeship, structure, *, is_apprentice):
+    scans = list(apprenticeship.scans.annotate(rated=Count("ratings")).order_by("created_at", "pk"))
+    ratings = {}
+    for rating in Rating.objects.filter(scan__apprenticeship=apprenticeship).only(
+        "scan_id", "ksb_id", "score", "employer_score"
+    ):
+        ratings.setdefault(rating.scan_id, []).append(rating)
+    draft = next((scan for scan in scans if scan.is_draft), None)
+    resume = None
+    if draft and is_apprentice:
+        rated = {r.ksb_id for r in ratings.get(draft.pk, [])}
+        first_missing = next((k for k in structure.ksbs if k.pk not in rated), None)
+        resume = (first_missing.kind if first_missing else "B").lower()
+    submitted = sorted(
+        (scan for scan in scans if not scan.is_draft and scan.submitted_at),
+        key=lambda scan: (scan.submitted_at, scan.pk),
+    )
+    history = [
+        (scan, dict(duty_means(structure.duties, agreed_scores(ratings.get(scan.pk, [])))))
+        for scan in submitted
+    ]
+    latest = submitted[-1] if submitted else None
+    return ScanOverview(
+        panel={
+            "scans": scans,
+            "draft": draft,
+            "resume": resume,
+            "awaiting": [scan for scan in scans if scan.status == SkillScan.Status.SUBMITTED],
+            "startable": startable_stages(scans)
+            if is_apprentice and apprenticeship.status == "active"
+            else [],
+            "supervises": not is_apprentice,
+        },
+        latest=latest,
+        latest_scores=agreed_scores(ratings.get(latest.pk, [])) if latest else {},
+        history=history,
+    )

@@ -60,7 +60,7 @@ def scan_start(*, apprenticeship, user, stage):
 
 def _lock(scan):
     return (
-        SkillScan.objects.select_for_update()
+        SkillScan.objects.select_for_update(of=("self",))
         .select_related("apprenticeship__standard")
         .get(pk=scan.pk)
     )
@@ -181,7 +181,7 @@ def employer_review_save(*, scan, user, reviews, validate):
             raise ScanError("This scan has not been submitted yet.")
         if scan.status == SkillScan.Status.VALIDATED:
             raise ScanError("This scan has been validated and can no longer be changed.")
-        ratings = list(scan.ratings.select_for_update().select_related("ksb"))
+        ratings = list(scan.ratings.select_for_update(of=("self",)).select_related("ksb"))
         if set(reviews) - {r.ksb_id for r in ratings}:
             raise ScanError("A KSB in the form is not part of this scan; nothing was saved.")
         changes, changed = [], []

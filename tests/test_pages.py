@@ -130,11 +130,15 @@ URLS = {
     "standards:standard-list": (lambda w: {}, PUBLIC),
     "standards:standard-latest": (lambda w: {"reference": "ST0825"}, expect(*[302] * 7)),
     "standards:standard-detail": (lambda w: {"reference": "ST0825", "version": "1.0"}, PUBLIC),
-    "accounts:dashboard": (lambda w: {}, expect(*[302] * 7)),
+    "dashboard": (lambda w: {}, expect(*[302] * 7)),
+    "tracker:dashboard": (lambda w: {}, LOGGED_IN),
+    "tracker:dashboard-csv": (lambda w: {}, LOGGED_IN),
+    "tracker:gateway": (lambda w: {"pk": w["apprenticeship"].pk}, SUPERVISORS_ONLY),
+    "tracker:portfolio": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
+    "tracker:portfolio-csv": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
     "accounts:get-started": (lambda w: {}, LOGGED_IN),
     "accounts:profile": (lambda w: {}, LOGGED_IN),
     "accounts:account-delete": (lambda w: {}, LOGGED_IN),
-    "accounts:apprenticeship-list": (lambda w: {}, LOGGED_IN),
     "apprenticeship-home": (lambda w: {"pk": w["apprenticeship"].pk}, APPRENTICESHIP),
     "accounts:apprenticeship-edit": (
         lambda w: {"pk": w["apprenticeship"].pk},
@@ -243,6 +247,9 @@ MISSING = {
     "tracker:progress-review-list": {"pk": 999999},
     "tracker:progress-review-detail": {"pk": 999999},
     "tracker:progress-review-update": {"pk": 999999},
+    "tracker:gateway": {"pk": 999999},
+    "tracker:portfolio": {"pk": 999999},
+    "tracker:portfolio-csv": {"pk": 999999},
 }
 PUBLIC_NAMES = {
     "home",

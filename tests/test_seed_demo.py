@@ -1,4 +1,5 @@
 import time
+from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -28,8 +29,6 @@ def debug(settings):
 
 
 def seed(*args, **kwargs):
-    from io import StringIO
-
     out = StringIO()
     call_command("seed_demo", *args, stdout=out, **kwargs)
     return out.getvalue()
@@ -187,3 +186,28 @@ def test_seed_demo_refuses_to_run_with_debug_off(settings):
 def test_seed_demo_refuses_a_negative_number_of_apprentices(debug):
     with pytest.raises(CommandError, match="0 or more"):
         seed(apprentices=-1)
+
+
+def test_bench_pages_builds_its_data_and_times_every_main_page(debug):
+    out = StringIO()
+    call_command("bench_pages", apprentices=3, requests=3, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Built the data set (7 apprenticeships)")
+    pages = {line[:26].strip(): line.split() for line in lines[2:]}
+    assert set(pages) == {
+        "apprentice home",
+        "employer dashboard",
+        "apprenticeship overview",
+        "scan page",
+        "scan results",
+        "evidence list",
+        "portfolio",
+    }
+    for cells in pages.values():
+        median, p95, queries = float(cells[-3]), float(cells[-2]), int(cells[-1])
+        assert 0 < median <= p95 and 0 < queries <= 15
+
+
+def test_bench_pages_refuses_a_database_with_data(debug, user):
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("bench_pages", apprentices=1, requests=1, stdout=StringIO())

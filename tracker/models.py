@@ -254,3 +254,25 @@ class ProgressReview(models.Model):
     @property
     def is_locked(self):
         return bool(self.employer_signed_at and self.apprentice_signed_at)
+
+
+class StatusChange(models.Model):
+    """A change of an apprenticeship's status made in the tracker (such as "at gateway"), with
+    who made it and when."""
+
+    apprenticeship = models.ForeignKey(
+        Apprenticeship, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    old_status = models.CharField(max_length=10, choices=Apprenticeship.Status)
+    new_status = models.CharField(max_length=10, choices=Apprenticeship.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_old_status_display()} -> {self.get_new_status_display()}"

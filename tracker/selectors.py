@@ -1,15 +1,17 @@
 """Reads for the tracker: coverage and status of duties, off-the-job hours, reviews. The
 arithmetic is in small pure functions; the builders run a constant number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncWeek
+from django.urls import reverse
 
 from skillscan.models import SkillScan
 from skillscan.selectors import agreed_scores, duty_means, one_decimal
+from standards.selectors import standard_structure
 
 from .models import REVIEW_INTERVAL, DutyProgress, Evidence, ProgressReview
 
@@ -77,6 +79,7 @@ class DutyRow:
     total: int
     status: str
     scan_mean: Decimal | None
+    accepted_ksb_ids: set = field(default_factory=set)
 
     @property
     def percent(self):
@@ -91,12 +94,14 @@ class DutyRow:
         return self.status == DutyProgress.Status.SIGNED_OFF
 
 
-def duty_rows(apprenticeship, structure, scans=None):
+def duty_rows(apprenticeship, structure, scans=None, *, evidenced=None, means=None):
     """A row per duty: coverage ("9 of 21 KSBs evidenced"), status and the latest agreed scan
-    mean, in at most four queries on top of the structure's."""
-    accepted, active = evidenced_ksb_ids(apprenticeship)
+    mean, in at most four queries on top of the structure's. Pass what is loaded already:
+    ``evidenced`` (accepted, active KSB ids) and ``means`` ({duty pk: mean})."""
+    accepted, active = evidenced if evidenced is not None else evidenced_ksb_ids(apprenticeship)
     progress = {p.duty_id: p for p in apprenticeship.duty_progress.select_related("signed_off_by")}
-    means, _ = latest_scan_means(apprenticeship, structure.duties, scans)
+    if means is None:
+        means, _ = latest_scan_means(apprenticeship, structure.duties, scans)
     rows = []
     for duty in structure.duties:
         ksb_ids = {ksb.pk for ksb in duty.ksbs.all()}
@@ -113,6 +118,7 @@ def duty_rows(apprenticeship, structure, scans=None):
                 total=len(ksb_ids),
                 status=status,
                 scan_mean=means.get(duty.pk),
+                accepted_ksb_ids=ksb_ids & accepted,
             )
         )
     return rows
@@ -241,3 +247,190 @@ def next_review(apprenticeship, latest=NOT_LOADED, today=None):
     due = latest.next_due_on if latest else apprenticeship.start_date + REVIEW_INTERVAL
     days = (due - today).days
     return NextReview(due_on=due, overdue=days < 0, days=days)
+
+
+# --- gateway readiness --------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    label: str
+    done: bool
+    detail: str
+    url: str
+
+
+@dataclass
+class Gateway:
+    checks: list[Check]
+
+    @property
+    def ready(self):
+        return all(check.done for check in self.checks)
+
+    @property
+    def done_count(self):
+        return sum(check.done for check in self.checks)
+
+
+def gateway_readiness(
+    apprenticeship, *, structure, accepted, rows, hours, scans, latest_review, review
+):
+    """The gateway checklist from what the home page has loaded already (no queries): every
+    KSB has accepted evidence; every duty is signed off; the hours meet the target; the latest
+    scan is validated; the last review is signed by both and the next is not overdue."""
+    pk = apprenticeship.pk
+    missing = [ksb for ksb in structure.ksbs if ksb.pk not in accepted]
+    unsigned = [row for row in rows if not row.is_signed_off]
+    latest = max(scans, key=lambda s: (s.created_at, s.pk)) if scans else None
+    scan_done = bool(latest and latest.status == "validated")
+    review_done = bool(
+        latest_review and latest_review.is_locked and review is not None and not review.overdue
+    )
+    return Gateway(
+        [
+            Check(
+                "Every KSB has accepted evidence",
+                not missing,
+                f"{len(structure.ksbs) - len(missing)} of {len(structure.ksbs)} KSBs"
+                + (f"; missing {', '.join(k.code for k in missing[:8])}" if missing else "")
+                + ("…" if len(missing) > 8 else ""),
+                reverse("tracker:duty-list", kwargs={"pk": pk}),
+            ),
+            Check(
+                "Every duty is signed off",
+                not unsigned,
+                f"{len(rows) - len(unsigned)} of {len(rows)} duties signed off",
+                reverse("tracker:duty-list", kwargs={"pk": pk}),
+            ),
+            Check(
+                "Off-the-job hours meet the target",
+                hours.accepted >= hours.target,
+                f"{hours.accepted:.1f} of {hours.target} hours accepted",
+                reverse("tracker:hours", kwargs={"pk": pk}),
+            ),
+            Check(
+                "The latest skills scan is validated",
+                scan_done,
+                (
+                    f"The {latest.get_stage_display().lower()} scan is "
+                    f"{latest.get_status_display().lower()}"
+                )
+                if latest
+                else "No scan yet",
+                latest.get_absolute_url()
+                if latest and not latest.is_draft
+                else apprenticeship.get_absolute_url(),
+            ),
+            Check(
+                "The last progress review is signed and the next is not overdue",
+                review_done,
+                (
+                    "No review yet"
+                    if latest_review is None
+                    else "Not signed by both yet"
+                    if not latest_review.is_locked
+                    else f"Next review {review.label}"
+                ),
+                reverse("tracker:progress-review-list", kwargs={"pk": pk}),
+            ),
+        ]
+    )
+
+
+# --- the KSB heatmap ---------------------------------------------------------------------------
+
+
+@dataclass
+class HeatCell:
+    ksb: object
+    state: str  # "accepted", "submitted" or "none"
+    score: int | None
+
+    @property
+    def label(self):
+        words = {
+            "accepted": "evidence accepted",
+            "submitted": "evidence submitted",
+            "none": "no evidence",
+        }[self.state]
+        score = "no scan score" if self.score is None else f"agreed score {self.score}"
+        return f"{self.ksb.code}: {words}, {score}"
+
+
+def heatmap(structure, accepted, active, scores):
+    """Every KSB with the state of its evidence and its latest agreed score, grouped by kind."""
+
+    def state(ksb):
+        if ksb.pk in accepted:
+            return "accepted"
+        return "submitted" if ksb.pk in active else "none"
+
+    return [
+        (label, [HeatCell(ksb, state(ksb), scores.get(ksb.pk)) for ksb in ksbs])
+        for label, ksbs in structure.groups
+    ]
+
+
+def gateway_for(apprenticeship):
+    """The gateway checklist of one apprenticeship, loading what it needs."""
+    structure = standard_structure(apprenticeship.standard)
+    accepted, active = evidenced_ksb_ids(apprenticeship)
+    rows = duty_rows(apprenticeship, structure, evidenced=(accepted, active), means={})
+    latest_review = apprenticeship.reviews.first()
+    return gateway_readiness(
+        apprenticeship,
+        structure=structure,
+        accepted=accepted,
+        rows=rows,
+        hours=hours_summary(apprenticeship),
+        scans=list(apprenticeship.scans.all()),
+        latest_review=latest_review,
+        review=next_review(apprenticeship, latest=latest_review),
+    )
+
+
+# --- portfolio ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PortfolioEntry:
+    ksb: object
+    evidence: list
+    score: int | None
+
+
+def portfolio(apprenticeship):
+    """For each KSB: its duties, the accepted evidence mapped to it and the latest agreed
+    score; and the same grouped per duty. Five queries whatever the amount of evidence."""
+    structure = standard_structure(apprenticeship.standard)
+    accepted = list(
+        apprenticeship.evidence.filter(status=Evidence.Status.ACCEPTED)
+        .prefetch_related("ksbs")
+        .order_by("occurred_on", "pk")
+    )
+    evidence_of = {}
+    for item in accepted:
+        for ksb in item.ksbs.all():
+            evidence_of.setdefault(ksb.pk, []).append(item)
+    latest = (
+        SkillScan.objects.submitted()
+        .filter(apprenticeship=apprenticeship)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    scores = agreed_scores(latest.ratings.all()) if latest else {}
+    entries = {
+        ksb.pk: PortfolioEntry(ksb, evidence_of.get(ksb.pk, []), scores.get(ksb.pk))
+        for ksb in structure.ksbs
+    }
+    return {
+        "structure": structure,
+        "entries": [entries[ksb.pk] for ksb in structure.ksbs],
+        "by_duty": [
+            (duty, [entries[ksb.pk] for ksb in duty.ksbs.all() if ksb.pk in entries])
+            for duty in structure.duties
+        ],
+        "latest_scan": latest,
+        "evidence_count": len(accepted),
+    }

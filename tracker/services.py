@@ -14,7 +14,14 @@ from django.utils import timezone
 from accounts.models import Apprenticeship
 from standards.models import Duty
 
-from .models import DutyProgress, DutyProgressEvent, Evidence, EvidenceFeedback, ProgressReview
+from .models import (
+    DutyProgress,
+    DutyProgressEvent,
+    Evidence,
+    EvidenceFeedback,
+    ProgressReview,
+    StatusChange,
+)
 from .selectors import derived_status, evidenced_ksb_ids
 
 logger = logging.getLogger(__name__)
@@ -233,7 +240,8 @@ def evidence_decide(*, evidence, user, decision, comment, build_url):
         raise ValidationError({"comment": "Say what should change."}, code="comment_required")
     with transaction.atomic():
         evidence = (
-            Evidence.objects.select_for_update()
+            # Lock the evidence row only: the apprentice is the nullable side of a join.
+            Evidence.objects.select_for_update(of=("self",))
             .select_related("apprenticeship__apprentice")
             .get(pk=evidence.pk)
         )
@@ -277,7 +285,7 @@ def progress_review_sign(*, review, user, comments=None):
     Once both have signed it is locked."""
     with transaction.atomic():
         review = (
-            ProgressReview.objects.select_for_update()
+            ProgressReview.objects.select_for_update(of=("self",))
             .select_related("apprenticeship")
             .get(pk=review.pk)
         )
@@ -301,3 +309,26 @@ def progress_review_sign(*, review, user, comments=None):
         else:
             raise TrackerError("Only the apprentice and their employer sign a review.")
     return review
+
+
+def apprenticeship_mark_gateway(*, apprenticeship, user, gateway, note=""):
+    """The mentor or a manager marks the apprenticeship "at gateway" once every line of the
+    gateway checklist holds; the change is recorded with who and when."""
+    with transaction.atomic():
+        apprenticeship = Apprenticeship.objects.select_for_update().get(pk=apprenticeship.pk)
+        if not _is_supervisor(user, apprenticeship):
+            raise TrackerError("Only the apprentice's mentor or a manager marks gateway.")
+        if apprenticeship.status != Apprenticeship.Status.ACTIVE:
+            raise TrackerError("Only an active apprenticeship can go to gateway.")
+        if not gateway.ready:
+            raise TrackerError("Not every line of the gateway checklist holds yet.")
+        StatusChange.objects.create(
+            apprenticeship=apprenticeship,
+            old_status=apprenticeship.status,
+            new_status=Apprenticeship.Status.GATEWAY,
+            by=user,
+            note=note.strip(),
+        )
+        apprenticeship.status = Apprenticeship.Status.GATEWAY
+        apprenticeship.save(update_fields=["status", "updated_at"])
+    return apprenticeship

@@ -5,6 +5,11 @@ from . import views
 app_name = "tracker"
 
 urlpatterns = [
+    path("dashboard/", views.dashboard_view, name="dashboard"),
+    path("dashboard/export.csv", views.dashboard_csv, name="dashboard-csv"),
+    path("apprenticeships/<int:pk>/gateway/", views.gateway, name="gateway"),
+    path("apprenticeships/<int:pk>/portfolio/", views.portfolio_view, name="portfolio"),
+    path("apprenticeships/<int:pk>/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
     path("apprenticeships/<int:pk>/evidence/", views.evidence_list, name="evidence-list"),
     path("apprenticeships/<int:pk>/evidence/new/", views.evidence_create, name="evidence-create"),
     path("evidence/to-review/", views.evidence_queue, name="evidence-queue"),

@@ -1,20 +1,26 @@
+import csv
 from collections import Counter
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.db.models import Prefetch, Q, Subquery
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from accounts.models import Apprenticeship
+from accounts.models import Apprenticeship, Organisation, User
 from accounts.selectors import apprenticeship_overview
-from skillscan.selectors import scan_panel
+from skillscan.charts import line_chart
+from skillscan.selectors import one_decimal, scan_overview
 from standards.models import KSB, Duty
 from standards.selectors import standard_structure
 
+from . import dashboard
 from .charts import weekly_chart
 from .forms import (
     ApprenticeSignForm,
@@ -30,13 +36,20 @@ from .selectors import (
     DutyRow,
     derived_status,
     duty_rows,
+    evidenced_ksb_ids,
+    gateway_for,
+    gateway_readiness,
+    heatmap,
     hours_summary,
     latest_scan_means,
     next_review,
+    portfolio,
+    week_start,
     weekly_hours,
 )
 from .services import (
     TrackerError,
+    apprenticeship_mark_gateway,
     duty_progress_ensure,
     duty_sign_off,
     duty_sign_off_undo,
@@ -87,8 +100,9 @@ def _with_links(items):
 
 @login_required
 def apprenticeship_home(request, pk):
-    """The apprenticeship's home page: programme and people, the skills scan, progress per
-    duty, off-the-job hours, recent evidence and the next review."""
+    """The apprenticeship's home page: what to do next, programme and people, hours, progress
+    per duty, the gateway checklist, the KSB heatmap, scans and their history, evidence and the
+    next review; at most 15 queries."""
     apprenticeship = get_object_or_404(
         Apprenticeship.objects.visible_to(request.user).for_list(), pk=pk
     )
@@ -99,16 +113,158 @@ def apprenticeship_home(request, pk):
         kinds=Counter(ksb.kind for ksb in structure.ksbs),
         duty_count=len(structure.duties),
     )
-    context.update(scan_panel(apprenticeship, is_apprentice=context["is_apprentice"]))
-    recent = list(apprenticeship.evidence.order_by("-updated_at", "-pk")[:5])
+    is_apprentice = context["is_apprentice"]
+    scans = scan_overview(apprenticeship, structure, is_apprentice=is_apprentice)
+    context.update(scans.panel)
+    if apprenticeship.status == Apprenticeship.Status.PENDING:
+        return render(request, "tracker/apprenticeship_home.html", context)
+
+    accepted, active = evidenced_ksb_ids(apprenticeship)
+    latest_means = (
+        {duty.pk: one_decimal(mean) for duty, mean in scans.history[-1][1].items()}
+        if scans.history
+        else {}
+    )
+    rows = duty_rows(apprenticeship, structure, evidenced=(accepted, active), means=latest_means)
+    hours = hours_summary(apprenticeship)
+    recent_ids = apprenticeship.evidence.order_by("-occurred_on", "-pk").values("pk")[:5]
+    items = list(
+        apprenticeship.evidence.filter(
+            Q(pk__in=Subquery(recent_ids)) | Q(status=Evidence.Status.CHANGES_REQUESTED)
+        ).order_by("-occurred_on", "-pk")
+    )
+    recent = _with_links(items[:5])
+    changes_requested = [e for e in items if e.status == Evidence.Status.CHANGES_REQUESTED]
+    latest_review = apprenticeship.reviews.select_related("employer_signed_by").first()
+    review = next_review(apprenticeship, latest=latest_review)
+    gateway = gateway_readiness(
+        apprenticeship,
+        structure=structure,
+        accepted=accepted,
+        rows=rows,
+        hours=hours,
+        scans=scans.panel["scans"],
+        latest_review=latest_review,
+        review=review,
+    )
     context.update(
-        duties=duty_rows(apprenticeship, structure, scans=context["scans"]),
-        hours=hours_summary(apprenticeship),
-        recent_evidence=_with_links(recent),
-        changes_requested=[e for e in recent if e.status == Evidence.Status.CHANGES_REQUESTED],
-        next_review=next_review(apprenticeship),
+        duties=rows,
+        hours=hours,
+        recent_evidence=recent,
+        changes_requested=changes_requested,
+        latest_review=latest_review,
+        next_review=review,
+        gateway=gateway,
+        heatmap=heatmap(structure, accepted, active, scans.latest_scores),
+        latest_scan=scans.latest,
+        history_chart=line_chart(
+            [f"{scan.get_stage_display()} {scan.submitted_at:%b %Y}" for scan, _ in scans.history],
+            [
+                (
+                    f"Duty {duty.number}",
+                    f"D{duty.number}",
+                    [one_decimal(means.get(duty)) for _, means in scans.history],
+                )
+                for duty in structure.duties
+            ],
+        )
+        if len(scans.history) > 1
+        else None,
+        next_actions=_next_actions(
+            apprenticeship,
+            context,
+            scans,
+            changes_requested,
+            recent,
+            latest_review,
+            review,
+            gateway,
+        ),
     )
     return render(request, "tracker/apprenticeship_home.html", context)
+
+
+def _next_actions(
+    apprenticeship, context, scans, changes_requested, recent, latest_review, review, gateway
+):
+    """At most three things to do next, most pressing first, each (text, url)."""
+    pk = apprenticeship.pk
+    actions = []
+    panel = scans.panel
+    today = date.today()
+    if context["is_apprentice"]:
+        if panel["draft"]:
+            draft = panel["draft"]
+            actions.append(
+                (
+                    f"Finish your {draft.get_stage_display().lower()} skills scan "
+                    f"({draft.rated} of {context['ksb_total']} rated)",
+                    reverse(
+                        "skillscan:scan-rate", kwargs={"pk": draft.pk, "section": panel["resume"]}
+                    ),
+                )
+            )
+        elif "initial" in panel["startable"]:
+            actions.append(("Take your initial skills scan", "#scan-heading"))
+        for evidence in changes_requested[:2]:
+            actions.append(
+                (
+                    f"Answer the changes requested on “{evidence.title}”",
+                    reverse("tracker:evidence-update", kwargs={"pk": evidence.pk}),
+                )
+            )
+        if (
+            latest_review
+            and latest_review.employer_signed_at
+            and not latest_review.apprentice_signed_at
+        ):
+            actions.append(
+                (
+                    f"Add your comments to the progress review of {latest_review.held_on:%-d %B} "
+                    "and sign it",
+                    latest_review.get_absolute_url(),
+                )
+            )
+        if not any(e.occurred_on >= week_start(today) for e in recent):
+            actions.append(
+                (
+                    "Log this week's off-the-job hours",
+                    reverse("tracker:evidence-create", kwargs={"pk": pk}),
+                )
+            )
+    else:
+        for scan in panel["awaiting"][:1]:
+            actions.append(
+                (
+                    f"Validate the {scan.get_stage_display().lower()} skills scan",
+                    reverse("skillscan:scan-validate", kwargs={"pk": scan.pk}),
+                )
+            )
+        waiting = sum(1 for e in recent if e.status == Evidence.Status.SUBMITTED)
+        if waiting:
+            actions.append(
+                (
+                    f"Review the evidence waiting for you ({waiting} recent)",
+                    reverse("tracker:evidence-list", kwargs={"pk": pk}) + "?status=submitted",
+                )
+            )
+        if latest_review and not latest_review.employer_signed_at:
+            actions.append(("Sign the progress review", latest_review.get_absolute_url()))
+        elif review.overdue or review.days <= 14:
+            actions.append(
+                (
+                    f"Record the progress review ({review.label})",
+                    reverse("tracker:progress-review-create", kwargs={"pk": pk}),
+                )
+            )
+        if gateway.ready and apprenticeship.status == Apprenticeship.Status.ACTIVE:
+            actions.append(
+                (
+                    "Mark the apprenticeship at gateway",
+                    reverse("tracker:gateway", kwargs={"pk": pk}),
+                )
+            )
+    return actions[:3]
 
 
 # --- evidence ------------------------------------------------------------------------------------
@@ -646,3 +802,262 @@ def progress_review_sign_view(request, pk):
     else:
         messages.success(request, "You have signed the review.")
     return redirect(review)
+
+
+# --- gateway ------------------------------------------------------------------------------------
+
+
+@login_required
+def gateway(request, pk):
+    """Mark the apprenticeship "at gateway" (confirm first), when the checklist holds."""
+    apprenticeship = _apprenticeship(request.user, pk)
+    if not _supervises(request.user, apprenticeship):
+        raise PermissionDenied("Only the apprentice's mentor or a manager marks gateway.")
+    readiness = gateway_for(apprenticeship)
+    if request.method == "POST":
+        try:
+            apprenticeship_mark_gateway(
+                apprenticeship=apprenticeship,
+                user=request.user,
+                gateway=readiness,
+                note=request.POST.get("note", ""),
+            )
+        except TrackerError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{apprenticeship.apprentice} is now at gateway.")
+        return redirect(apprenticeship)
+    return render(
+        request,
+        "tracker/gateway.html",
+        {"apprenticeship": apprenticeship, "gateway": readiness},
+    )
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard_router(request):
+    """Where a user lands after logging in: an apprentice on their apprenticeship, anyone who
+    sees several apprenticeships (employers) on the dashboard, a newcomer on first steps."""
+    user = request.user
+    if not (user.is_superuser or user.memberships.exists()):
+        own = list(
+            Apprenticeship.objects.filter(apprentice=user)
+            .exclude(status=Apprenticeship.Status.WITHDRAWN)
+            .values_list("pk", flat=True)[:2]
+        )
+        if len(own) == 1:
+            return redirect("apprenticeship-home", pk=own[0])
+        if not own:
+            return redirect("accounts:get-started")
+    return redirect("tracker:dashboard")
+
+
+def _dashboard_rows(request):
+    """(every visible apprenticeship, those the request's filters keep sorted as it asks, the
+    filters), annotated only with what the filtering and sorting need."""
+    user = request.user
+    today = date.today()
+    visible = Apprenticeship.objects.visible_to(user)
+    rows = visible
+    status = request.GET.get("status", "")
+    if status in Apprenticeship.Status.values:
+        rows = rows.filter(status=status)
+    else:
+        status = ""
+    mentors = list(
+        User.objects.filter(mentored_apprenticeships__in=visible)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    mentor = next((m for m in mentors if str(m.pk) == request.GET.get("mentor")), None)
+    if mentor:
+        rows = rows.filter(mentor=mentor)
+    attention = request.GET.get("attention") == "1"
+    if attention:
+        rows = dashboard.with_progress(rows, today, ("needs_attention",)).filter(
+            needs_attention=True
+        )
+    sort = request.GET.get("sort", dashboard.DEFAULT_SORT)
+    if sort.removeprefix("-") not in dashboard.SORTS:
+        sort = dashboard.DEFAULT_SORT
+    rows = dashboard.with_progress(rows, today, dashboard.sort_needs(sort)).order_by(
+        *dashboard.ordering(sort)
+    )
+    return (
+        visible,
+        rows,
+        {
+            "status": status,
+            "mentors": mentors,
+            "mentor": mentor,
+            "attention": attention,
+            "sort": sort,
+        },
+    )
+
+
+def _full_rows(queryset):
+    return dashboard.with_progress(queryset).select_related("apprentice", "standard", "mentor")
+
+
+@login_required
+def dashboard_view(request):
+    """Every visible apprenticeship with its progress: a page of 25 is sorted and filtered in
+    the database on just the figures that need, then only its rows get every figure."""
+    visible, rows, filters = _dashboard_rows(request)
+    page = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    pks = list(page.object_list)
+    by_pk = {row.pk: row for row in _full_rows(Apprenticeship.objects.filter(pk__in=pks))}
+    page_rows = [by_pk[pk] for pk in pks]
+    today = date.today()
+    for row in page_rows:
+        row.month = row.month_of_programme(today)
+        row.next_review_on = dashboard.next_review_date(row, today)
+    columns = [
+        ("apprentice", "Apprentice"),
+        ("standard", "Standard"),
+        ("month", "Month"),
+        ("duties", "Duties signed off"),
+        ("coverage", "KSB coverage"),
+        ("hours", "Hours"),
+        ("evidence", "Evidence to review"),
+        ("scan", "Scan to validate"),
+        ("review", "Next review"),
+        ("activity", "Last activity"),
+    ]
+    return render(
+        request,
+        "tracker/dashboard.html",
+        {
+            "page_obj": page,
+            "rows": page_rows,
+            "counts": dashboard.counts(visible, today),
+            "columns": [
+                (
+                    key,
+                    label,
+                    filters["sort"].removeprefix("-") == key,
+                    filters["sort"].startswith("-"),
+                )
+                for key, label in columns
+            ],
+            "statuses": Apprenticeship.Status.choices,
+            "organisations": list(Organisation.objects.visible_to(request.user)[:20]),
+            "is_employer": request.user.is_employer,
+            **filters,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def dashboard_csv(request):
+    """The dashboard's table, every row (not one page), streamed as CSV."""
+    _, rows, _ = _dashboard_rows(request)
+    rows = _full_rows(rows)
+    today = date.today()
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(
+            [
+                "apprentice",
+                "email",
+                "standard",
+                "status",
+                "month",
+                "of months",
+                "duties signed off",
+                "duties",
+                "KSB coverage %",
+                "hours accepted",
+                "hours expected by today",
+                "hours on track",
+                "evidence to review",
+                "scan to validate",
+                "next review",
+                "review overdue",
+                "mentor",
+                "last activity",
+            ]
+        )
+        for row in rows.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    _csv_safe(str(row.apprentice or "")),
+                    row.apprentice.email if row.apprentice else "",
+                    f"{row.standard.reference} v{row.standard.version}",
+                    row.get_status_display(),
+                    row.month_of_programme(today),
+                    row.duration_months,
+                    row.duties_signed,
+                    row.duties_total,
+                    round(row.coverage),
+                    row.hours_accepted,
+                    round(row.hours_expected, 1),
+                    "no" if row.behind else "yes",
+                    row.evidence_waiting,
+                    "yes" if row.scan_waiting else "no",
+                    dashboard.next_review_date(row, today).isoformat(),
+                    "yes" if row.review_overdue else "no",
+                    _csv_safe(str(row.mentor or "")),
+                    row.last_activity.date().isoformat() if row.last_activity else "",
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="apprenticeships-{today}.csv"'
+    return response
+
+
+def _csv_safe(text):
+    """Keep a spreadsheet from running text that starts like a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- portfolio ------------------------------------------------------------------------------------
+
+
+@login_required
+def portfolio_view(request, pk):
+    apprenticeship = _apprenticeship(request.user, pk)
+    return render(
+        request,
+        "tracker/portfolio.html",
+        {"apprenticeship": apprenticeship, "today": date.today(), **portfolio(apprenticeship)},
+    )
+
+
+@login_required
+def portfolio_csv(request, pk):
+    apprenticeship = _apprenticeship(request.user, pk)
+    data = portfolio(apprenticeship)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = slugify(
+        f"portfolio {apprenticeship.apprentice or ''} {apprenticeship.standard.reference}"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["code", "ksb", "duties", "latest agreed score", "evidence", "evidence dates", "links"]
+    )
+    for entry in data["entries"]:
+        writer.writerow(
+            [
+                entry.ksb.code,
+                _csv_safe(entry.ksb.description),
+                " ".join(str(duty.number) for duty in entry.ksb.duty_list),
+                "" if entry.score is None else entry.score,
+                _csv_safe(" | ".join(item.title for item in entry.evidence)),
+                " | ".join(item.occurred_on.isoformat() for item in entry.evidence),
+                " | ".join(item.url for item in entry.evidence if item.url),
+            ]
+        )
+    return response

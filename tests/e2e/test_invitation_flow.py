@@ -32,10 +32,10 @@ def test_manager_invites_and_the_apprentice_signs_up_and_sees_the_apprenticeship
     screenshot,
 ):
     log_in(page, "manager@example.com")
-    page.wait_for_url("**/apprenticeships/")
+    page.wait_for_url("**/dashboard/")
     assert_accessible(page)
 
-    page.get_by_role("link", name="Acme Digital: invite and manage").click()
+    page.get_by_role("link", name="Acme Digital: people and invitations").click()
     page.wait_for_url(f"**/organisations/{acme.pk}/")
     assert_accessible(page)
     page.get_by_role("link", name="Invite an apprentice").click()

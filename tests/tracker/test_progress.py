@@ -291,7 +291,7 @@ def busy(request, acme, apprentice, mentor):
         ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 11),
         ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 6),
         ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 5),
-        ("apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 13),
+        ("apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 14),
         ("tracker:evidence-create", lambda a: {"pk": a.pk}, "apprentice", 7),
     ],
 )

@@ -1,3 +1,4 @@
+import random
 from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
@@ -337,6 +338,7 @@ class Command(BaseCommand):
                     today,
                     mix=["accepted"] * 5 + ["submitted"],
                     seed=email,
+                    pace=random.Random(email).uniform(0.7, 1.3),
                 )
                 reviews += plan_reviews(apprenticeship, today)
             planned += items

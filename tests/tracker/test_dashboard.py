@@ -1,0 +1,432 @@
+"""The employer's dashboard, the gateway checklist and the portfolio, on hand-built cases."""
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Apprenticeship, Membership, User
+from tests.factories import (
+    ApprenticeshipFactory,
+    EvidenceFactory,
+    ProgressReviewFactory,
+    make_scan,
+)
+from tracker import dashboard
+from tracker.models import DutyProgress, StatusChange
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("tracker:dashboard")
+
+
+def _progress(apprenticeship, today=None):
+    row = dashboard.with_progress(Apprenticeship.objects.filter(pk=apprenticeship.pk), today).get()
+    return row
+
+
+@pytest.fixture
+def year_long(apprentice, standard, acme, mentor):
+    """Started 100 days ago, a year long, with a target of 365 hours: 100 hours expected."""
+    return ApprenticeshipFactory(
+        apprentice=apprentice,
+        standard=standard,
+        organisation=acme,
+        mentor=mentor,
+        start_date=date.today() - timedelta(days=100),
+        planned_end_date=date.today() + timedelta(days=265),
+        otj_target_hours=365,
+    )
+
+
+def accept(apprenticeship, ksbs=(), hours=Decimal(0), status="accepted"):
+    return EvidenceFactory(
+        apprenticeship=apprenticeship,
+        status=status,
+        ksbs=list(ksbs),
+        off_the_job_hours=hours,
+        occurred_on=date.today() - timedelta(days=1),
+    )
+
+
+def test_row_numbers_on_a_hand_built_case(year_long):
+    ksbs = list(year_long.standard.ksbs.all())  # 9 KSBs
+    for _ in range(4):
+        accept(year_long, ksbs[:3], Decimal("22.5"))  # 90 hours accepted, KSBs 1-3
+    accept(year_long, ksbs[3:4], Decimal(10), status="submitted")
+    DutyProgress.objects.filter(apprenticeship=year_long, duty__number=1).update(
+        status="signed_off"
+    )
+    make_scan(year_long, status="submitted")
+    row = _progress(year_long)
+    assert (row.duties_signed, row.duties_total) == (1, 3)
+    assert (row.ksbs_covered, row.ksbs_total) == (3, 9)
+    assert round(row.coverage, 1) == 33.3
+    assert row.hours_accepted == Decimal(90)
+    assert round(row.hours_expected, 1) == 100.0
+    assert not row.behind  # 90 >= 0.9 x 100
+    assert row.evidence_waiting == 1 and row.scan_waiting
+    assert row.review_days == 84 - 100 and row.review_overdue  # no review in 12 weeks
+    assert row.needs_attention
+
+
+def test_behind_just_under_ninety_percent(year_long):
+    accept(year_long, hours=Decimal("22"))
+    for _ in range(3):
+        accept(year_long, hours=Decimal("22.3"))  # 88.9 hours < 90
+    ProgressReviewFactory(
+        apprenticeship=year_long,
+        held_on=date.today() - timedelta(days=10),
+        next_due_on=date.today() + timedelta(days=30),
+    )
+    row = _progress(year_long)
+    assert row.behind and not row.review_overdue and row.review_days == 30
+    assert row.needs_attention
+
+
+def test_nothing_to_flag_means_no_attention_needed(year_long):
+    for _ in range(5):
+        accept(year_long, hours=Decimal(20))
+    ProgressReviewFactory(
+        apprenticeship=year_long,
+        held_on=date.today() - timedelta(days=10),
+        next_due_on=date.today() + timedelta(days=30),
+    )
+    row = _progress(year_long)
+    assert not (row.behind or row.review_overdue or row.evidence_waiting or row.scan_waiting)
+    assert not row.needs_attention
+
+
+def test_the_page_shows_rows_counts_and_the_needs_attention_filter(
+    client, manager, year_long, acme, standard
+):
+    calm = ApprenticeshipFactory(
+        organisation=acme,
+        standard=standard,
+        start_date=date.today(),
+        planned_end_date=date.today() + timedelta(days=360),
+    )
+    ProgressReviewFactory(apprenticeship=calm, next_due_on=date.today() + timedelta(days=50))
+    client.force_login(manager)
+    response = client.get(DASHBOARD)
+    assert {row.pk for row in response.context["rows"]} == {year_long.pk, calm.pk}
+    counts = response.context["counts"]
+    assert (counts["apprentices"], counts["reviews_overdue"], counts["behind"]) == (2, 1, 1)
+    html = response.content.decode()
+    assert "Alex Apprentice" in html and "Needs attention" in html and "Overdue" in html
+    flagged = client.get(DASHBOARD, {"attention": "1"}).context["rows"]
+    assert [row.pk for row in flagged] == [year_long.pk]
+
+
+def test_filters_by_status_and_mentor_and_ignores_tampering(
+    client, manager, mentor, year_long, acme, standard
+):
+    other = ApprenticeshipFactory(
+        organisation=acme, standard=standard, mentor=manager, status="paused"
+    )
+    client.force_login(manager)
+    assert [r.pk for r in client.get(DASHBOARD, {"status": "paused"}).context["rows"]] == [other.pk]
+    assert [r.pk for r in client.get(DASHBOARD, {"mentor": mentor.pk}).context["rows"]] == [
+        year_long.pk
+    ]
+    for params in ({"status": "nope"}, {"mentor": "999"}, {"sort": "drop table"}, {"page": "x"}):
+        assert len(client.get(DASHBOARD, params).context["rows"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [
+        ("coverage", "calm"),
+        ("-coverage", "busy"),
+        ("apprentice", "busy"),
+        ("-apprentice", "calm"),
+        ("review", "busy"),
+        ("month", "calm"),
+        ("-month", "busy"),
+        ("evidence", "calm"),
+        ("-evidence", "busy"),
+    ],
+)
+def test_every_column_sorts_in_the_database(client, manager, acme, standard, sort, first):
+    busy = ApprenticeshipFactory(
+        apprentice=User.objects.create_user("a@example.com", "x", full_name="Aaron Busy"),
+        organisation=acme,
+        standard=standard,
+        start_date=date.today() - timedelta(days=300),
+        planned_end_date=date.today() + timedelta(days=100),
+    )
+    calm = ApprenticeshipFactory(
+        apprentice=User.objects.create_user("z@example.com", "x", full_name="Zoe Calm"),
+        organisation=acme,
+        standard=standard,
+        start_date=date.today() - timedelta(days=10),
+        planned_end_date=date.today() + timedelta(days=700),
+    )
+    accept(busy, busy.standard.ksbs.all()[:5], Decimal(5))
+    accept(busy, hours=Decimal(1), status="submitted")
+    names = {"busy": busy.pk, "calm": calm.pk}
+    client.force_login(manager)
+    rows = client.get(DASHBOARD, {"sort": sort}).context["rows"]
+    assert rows[0].pk == names[first]
+
+
+def test_csv_streams_every_row_of_the_filter_and_only_visible_ones(
+    client, manager, acme, standard, globex_apprenticeship
+):
+    for _ in range(30):
+        ApprenticeshipFactory(organisation=acme, standard=standard)
+    client.force_login(manager)
+    response = client.get(reverse("tracker:dashboard-csv"))
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["apprentice", "email", "standard"]
+    assert len(rows) == 31  # all 30, not a page of 25; Globex's apprentice is not there
+    assert all("globex" not in ",".join(row) for row in rows)
+    filtered = client.get(reverse("tracker:dashboard-csv"), {"status": "paused"})
+    assert len(list(csv.reader(io.StringIO(b"".join(filtered.streaming_content).decode())))) == 1
+
+
+def test_an_apprentice_sees_only_their_own_rows(
+    client, apprentice, year_long, other_apprenticeship
+):
+    client.force_login(apprentice)
+    assert [row.pk for row in client.get(DASHBOARD).context["rows"]] == [year_long.pk]
+
+
+def _bulk_apprenticeships(acme, standard, mentor, count):
+    users = User.objects.bulk_create(
+        User(email=f"bulk{n}@example.com", full_name=f"Bulk {n}") for n in range(count)
+    )
+    apprenticeships = Apprenticeship.objects.bulk_create(
+        Apprenticeship(
+            apprentice=u,
+            standard=standard,
+            organisation=acme,
+            mentor=mentor,
+            start_date=date.today() - timedelta(days=n % 300),
+            planned_end_date=date.today() + timedelta(days=400),
+            otj_target_hours=400,
+            status="active",
+        )
+        for n, u in enumerate(users)
+    )
+    from tracker.models import Evidence
+
+    Evidence.objects.bulk_create(
+        Evidence(
+            apprenticeship=a,
+            title="E",
+            occurred_on=date.today(),
+            status=s,
+            off_the_job_hours=Decimal(3),
+            submitted_at=timezone.now(),
+        )
+        for a in apprenticeships
+        for s in ("accepted", "submitted")
+    )
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_dashboard_queries_do_not_grow_with_apprenticeships(
+    client, manager, acme, standard, mentor, django_assert_num_queries, count
+):
+    _bulk_apprenticeships(acme, standard, mentor, count)
+    client.force_login(manager)
+    for params in ({}, {"sort": "-coverage", "attention": "1"}, {"page": "2", "sort": "review"}):
+        with django_assert_num_queries(9):
+            assert client.get(DASHBOARD, params).status_code == 200
+
+
+# --- gateway --------------------------------------------------------------------------------------
+
+
+def _ready(apprenticeship, mentor):
+    """Everything a gateway needs: every KSB accepted, duties signed off, hours met, the latest
+    scan validated, the last review signed by both and not overdue."""
+    accept(apprenticeship, apprenticeship.standard.ksbs.all(), Decimal(24))
+    apprenticeship.otj_target_hours = 24
+    apprenticeship.save()
+    DutyProgress.objects.filter(apprenticeship=apprenticeship).update(status="signed_off")
+    make_scan(apprenticeship, status="validated")
+    now = timezone.now()
+    ProgressReviewFactory(
+        apprenticeship=apprenticeship,
+        employer_signed_at=now,
+        apprentice_signed_at=now,
+        employer_signed_by=mentor,
+        next_due_on=date.today() + timedelta(days=20),
+    )
+
+
+def test_the_checklist_says_what_is_missing(client, apprentice, apprenticeship):
+    client.force_login(apprentice)
+    gateway = client.get(apprenticeship.get_absolute_url()).context["gateway"]
+    assert [c.done for c in gateway.checks] == [False] * 5
+    assert not gateway.ready
+    assert gateway.checks[0].detail.startswith("0 of 9 KSBs; missing K1, K2")
+    assert gateway.checks[3].detail == "No scan yet"
+
+
+def test_the_checklist_holds_and_the_mentor_marks_gateway(
+    client, apprenticeship, mentor, apprentice
+):
+    _ready(apprenticeship, mentor)
+    client.force_login(apprentice)
+    assert client.get(apprenticeship.get_absolute_url()).context["gateway"].ready
+    assert (
+        client.post(reverse("tracker:gateway", kwargs={"pk": apprenticeship.pk})).status_code == 403
+    )
+    client.force_login(mentor)
+    url = reverse("tracker:gateway", kwargs={"pk": apprenticeship.pk})
+    assert "Every line holds" in client.get(url).content.decode()
+    client.post(url, {"note": "Ready for EPA"})
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.status == "gateway"
+    change = StatusChange.objects.get()
+    assert (change.old_status, change.new_status, change.by, change.note) == (
+        "active",
+        "gateway",
+        mentor,
+        "Ready for EPA",
+    )
+
+
+def test_gateway_is_refused_until_every_line_holds(client, apprenticeship, mentor):
+    client.force_login(mentor)
+    response = client.post(
+        reverse("tracker:gateway", kwargs={"pk": apprenticeship.pk}), follow=True
+    )
+    assert "Not every line of the gateway checklist holds yet." in response.content.decode()
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.status == "active"
+    assert not StatusChange.objects.exists()
+
+
+def test_an_overdue_review_blocks_gateway(client, apprenticeship, mentor):
+    _ready(apprenticeship, mentor)
+    ProgressReviewFactory(
+        apprenticeship=apprenticeship,
+        held_on=date.today() - timedelta(days=1),
+        next_due_on=date.today() + timedelta(days=1),
+    )  # newest, unsigned
+    client.force_login(mentor)
+    gateway = client.get(apprenticeship.get_absolute_url()).context["gateway"]
+    assert not gateway.checks[4].done and gateway.checks[4].detail == "Not signed by both yet"
+
+
+# --- portfolio ------------------------------------------------------------------------------------
+
+
+def test_portfolio_lists_each_ksb_with_accepted_evidence_and_score(
+    client, apprentice, apprenticeship
+):
+    ksbs = list(apprenticeship.standard.ksbs.all())
+    accept(apprenticeship, ksbs[:2], Decimal(2)).__class__.objects.filter(
+        apprenticeship=apprenticeship
+    ).update(title="Built the pipeline", url="https://github.com/a/b/pull/1")
+    EvidenceFactory(
+        apprenticeship=apprenticeship, status="submitted", title="Not yet accepted", ksbs=ksbs[:1]
+    )
+    make_scan(apprenticeship, status="validated", scores={k.code: 3 for k in ksbs})
+    client.force_login(apprentice)
+    response = client.get(reverse("tracker:portfolio", kwargs={"pk": apprenticeship.pk}))
+    html = response.content.decode()
+    assert "Built the pipeline" in html and "Not yet accepted" not in html
+    assert "Latest agreed score: 3" in html
+    assert html.count('class="portfolio-duty"') == 3
+    assert '<nav class="site-nav' not in html and "Skip to main content" not in html
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    reverse("tracker:portfolio-csv", kwargs={"pk": apprenticeship.pk})
+                ).content.decode()
+            )
+        )
+    )
+    assert rows[0] == [
+        "code",
+        "ksb",
+        "duties",
+        "latest agreed score",
+        "evidence",
+        "evidence dates",
+        "links",
+    ]
+    assert len(rows) == 10
+    assert rows[1][0] == "K1" and rows[1][4] == "Built the pipeline"
+    assert rows[1][6] == "https://github.com/a/b/pull/1"
+    assert rows[5][4] == ""
+
+
+def test_portfolio_is_404_for_others(client, other_apprentice, other_manager, apprenticeship):
+    for user in (other_apprentice, other_manager):
+        client.force_login(user)
+        for name in ("tracker:portfolio", "tracker:portfolio-csv"):
+            assert client.get(reverse(name, kwargs={"pk": apprenticeship.pk})).status_code == 404
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_portfolio_queries_do_not_grow(
+    client, apprentice, apprenticeship, count, django_assert_num_queries
+):
+    ksbs = list(apprenticeship.standard.ksbs.all())
+    for n in range(count):
+        accept(apprenticeship, ksbs[n % 9 : n % 9 + 2], Decimal(1))
+    client.force_login(apprentice)
+    with django_assert_num_queries(9):
+        client.get(reverse("tracker:portfolio", kwargs={"pk": apprenticeship.pk}))
+
+
+# --- the apprentice's home --------------------------------------------------------------------
+
+
+def test_home_lists_at_most_three_next_actions(client, apprentice, apprenticeship, mentor):
+    make_scan(apprenticeship, scores={})  # a draft scan
+    for n in range(3):
+        EvidenceFactory(
+            apprenticeship=apprenticeship,
+            status="changes_requested",
+            title=f"Fix {n}",
+            occurred_on=date.today() - timedelta(days=30),
+        )
+    client.force_login(apprentice)
+    actions = client.get(apprenticeship.get_absolute_url()).context["next_actions"]
+    assert len(actions) == 3
+    assert actions[0][0].startswith("Finish your initial skills scan (0 of 9 rated)")
+    assert actions[1][0].startswith("Answer the changes requested on")
+
+
+def test_home_asks_to_log_this_weeks_hours_and_sign_the_review(
+    client, apprentice, apprenticeship, mentor
+):
+    ProgressReviewFactory(
+        apprenticeship=apprenticeship, employer_signed_at=timezone.now(), employer_signed_by=mentor
+    )
+    client.force_login(apprentice)
+    texts = [t for t, _ in client.get(apprenticeship.get_absolute_url()).context["next_actions"]]
+    assert texts[0] == "Take your initial skills scan"
+    assert texts[1].startswith("Add your comments to the progress review")
+    assert texts[2] == "Log this week's off-the-job hours"
+
+
+def test_heatmap_labels_every_ksb_with_its_state_and_score(client, apprentice, apprenticeship):
+    ksbs = list(apprenticeship.standard.ksbs.all())
+    accept(apprenticeship, ksbs[:1])
+    accept(apprenticeship, ksbs[1:2], status="submitted")
+    make_scan(apprenticeship, status="submitted", scores={k.code: 2 for k in ksbs})
+    client.force_login(apprentice)
+    html = client.get(apprenticeship.get_absolute_url()).content.decode()
+    assert 'aria-label="K1: evidence accepted, agreed score 2"' in html
+    assert 'aria-label="K2: evidence submitted, agreed score 2"' in html
+    assert 'aria-label="K3: no evidence, agreed score 2"' in html
+
+
+def test_a_manager_of_another_organisation_never_sees_the_row(client, other_manager, year_long):
+    client.force_login(other_manager)
+    assert year_long.pk not in {r.pk for r in client.get(DASHBOARD).context["rows"]}
+    assert Membership.objects.filter(user=other_manager).exists()
