@@ -99,3 +99,36 @@ def screenshot():
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
     return save
+
+
+def log_in(page, email, password=None):
+    """Log in through the login form, as a person would."""
+    from tests.factories import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password or PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def devops(transactional_db, media, acme, apprentice, mentor):
+    """The apprentice on the real ST0825 (51 KSBs, 13 duties), mentored by the mentor."""
+    from datetime import date
+
+    from django.core.management import call_command
+
+    from accounts.models import Apprenticeship
+    from standards.models import Standard
+
+    call_command("loaddata", "st0825", verbosity=0)
+    return Apprenticeship.objects.create(
+        apprentice=apprentice,
+        standard=Standard.objects.get(reference="ST0825"),
+        organisation=acme,
+        mentor=mentor,
+        start_date=date(2026, 9, 1),
+        planned_end_date=date(2028, 8, 31),
+        status="active",
+    )

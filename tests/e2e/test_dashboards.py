@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Apprenticeship
-from tests.e2e.conftest import DESKTOP, PHONE, new_context
+from tests.e2e.conftest import DESKTOP, PHONE, log_in, new_context
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,14 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo(transactional_db):
     call_command("seed_demo", force=True, password=PASSWORD, apprentices=30, stdout=None)
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state()
 
 
 def check_widths(browser, live_server, email, url, name, assert_accessible, screenshot, media=None):

@@ -6,17 +6,9 @@ import re
 import pytest
 
 from accounts.models import Apprenticeship
-from tests.e2e.conftest import new_context
-from tests.factories import PASSWORD
+from tests.e2e.conftest import log_in, new_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, email, password=PASSWORD):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_manager_invites_and_the_apprentice_signs_up_and_sees_the_apprenticeship(

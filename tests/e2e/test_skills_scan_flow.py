@@ -2,40 +2,12 @@
 only, saves midway, leaves, comes back and submits; the mentor validates with a disagreement
 comment; both see the results. Every page passes axe."""
 
-from datetime import date
-
 import pytest
-from django.core.management import call_command
 
-from accounts.models import Apprenticeship
 from skillscan.models import SkillScan
-from tests.e2e.conftest import new_context
-from tests.factories import PASSWORD
+from tests.e2e.conftest import log_in, new_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def devops(transactional_db, acme, apprentice, mentor):
-    call_command("loaddata", "st0825", verbosity=0)
-    from standards.models import Standard
-
-    return Apprenticeship.objects.create(
-        apprentice=apprentice,
-        standard=Standard.objects.get(reference="ST0825"),
-        organisation=acme,
-        mentor=mentor,
-        start_date=date(2026, 9, 1),
-        planned_end_date=date(2028, 8, 31),
-        status="active",
-    )
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def tab_to(page, selector, limit=300):

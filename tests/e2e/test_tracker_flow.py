@@ -2,42 +2,14 @@
 submits it; the mentor asks for changes; the apprentice edits and resubmits; the mentor accepts
 it and signs the duty off; the duty page and the hours page show it. Axe checks every page."""
 
-from datetime import date
-
 import pytest
-from django.core.management import call_command
 
-from accounts.models import Apprenticeship
-from tests.e2e.conftest import new_context
-from tests.factories import PASSWORD
+from tests.e2e.conftest import log_in, new_context
 from tracker.models import DutyProgress, Evidence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DUTY = 11  # ST0825's duty 11 draws on 11 KSBs
-
-
-@pytest.fixture
-def devops(transactional_db, media, acme, apprentice, mentor):
-    call_command("loaddata", "st0825", verbosity=0)
-    from standards.models import Standard
-
-    return Apprenticeship.objects.create(
-        apprentice=apprentice,
-        standard=Standard.objects.get(reference="ST0825"),
-        organisation=acme,
-        mentor=mentor,
-        start_date=date(2026, 9, 1),
-        planned_end_date=date(2028, 8, 31),
-        status="active",
-    )
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_evidence_review_sign_off_and_hours(
