@@ -16,6 +16,15 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (loads the settings: a missing SECRET_KEY says so here)
+    except ImproperlyConfigured as exc:
+        # A configuration mistake is the user's to fix: say what it is, without a traceback.
+        sys.stderr.write(f"Configuration error: {exc}\n")
+        sys.exit(1)
     execute_from_command_line(sys.argv)
 
 
