@@ -6,10 +6,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count
 
+from core.charts import bar_chart, line_chart
 from standards.models import KSB
 from standards.selectors import standard_structure
 
-from .models import COMPETENT, Rating, RatingChange, SkillScan
+from .models import COMPETENT, Rating, RatingChange, Score, SkillScan
 
 GAP_MAX = 1  # KSBs agreed at 0 or 1 are gaps
 KINDS = (("K", "Knowledge"), ("S", "Skills"), ("B", "Behaviours"))
@@ -305,4 +306,33 @@ def scan_overview(apprenticeship, structure, *, is_apprentice):
         latest=latest,
         latest_scores=agreed_scores(ratings.get(latest.pk, [])) if latest else {},
         history=history,
+    )
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+MAX_SCORE = max(Score.values)
+
+
+def duty_bar_chart(duty_rows):
+    """Each duty's mean agreed score as a bar on the 0-4 scale."""
+    return bar_chart(
+        [(f"Duty {row.duty.number}", row.mean) for row in duty_rows], scale_max=MAX_SCORE
+    )
+
+
+def duty_history_table(history, duties):
+    """[(duty, [mean per scan])] from ``history``, [(scan, {duty: mean})] oldest first."""
+    return [(duty, [one_decimal(means.get(duty)) for _, means in history]) for duty in duties]
+
+
+def duty_history_chart(history, duties):
+    """A line per duty: its mean agreed score in every submitted scan of ``history``."""
+    return line_chart(
+        [f"{scan.get_stage_display()} {scan.submitted_at:%b %Y}" for scan, _ in history],
+        [
+            (f"Duty {duty.number}", f"D{duty.number}", values)
+            for duty, values in duty_history_table(history, duties)
+        ],
+        scale_max=MAX_SCORE,
     )

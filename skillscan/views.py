@@ -1,28 +1,28 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
+from core.csv import csv_response
+from core.tables import paginate
 from standards.models import KSB
 from standards.selectors import standard_structure
 
-from .charts import bar_chart, line_chart
 from .forms import RatingSectionForm, ValidationForm
 from .models import SCORE_DESCRIPTORS, Score, SkillScan
 from .selectors import (
     KINDS,
     agreed_scores,
+    duty_bar_chart,
+    duty_history_chart,
+    duty_history_table,
     duty_means,
-    one_decimal,
     resume_section,
     scan_results,
 )
@@ -210,9 +210,7 @@ def scan_results_view(request, pk):
             "is_apprentice": is_apprentice,
             "can_validate": scan.status == SkillScan.Status.SUBMITTED
             and _supervises(request.user, scan.apprenticeship),
-            "duty_chart": bar_chart(
-                [(f"Duty {row.duty.number}", row.mean) for row in results.duties]
-            ),
+            "duty_chart": duty_bar_chart(results.duties),
             "scale": SCALE,
         },
     )
@@ -282,10 +280,8 @@ def scan_csv(request, pk):
     results = scan_results(scan)
     apprentice = scan.apprenticeship.apprentice
     name = slugify(f"{apprentice or 'apprentice'} {scan.get_stage_display()} scan {scan.pk}")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    return csv_response(
+        f"{name}.csv",
         [
             "code",
             "kind",
@@ -296,29 +292,22 @@ def scan_csv(request, pk):
             "employer score",
             "employer comment",
             "agreed score",
-        ]
-    )
-    for row in results.rows:
-        rating = row.rating
-        writer.writerow(
+        ],
+        (
             [
                 row.ksb.code,
                 KIND_LABELS[row.ksb.kind],
-                _safe(row.ksb.description),
+                row.ksb.description,
                 " ".join(str(duty.number) for duty in row.ksb.duty_list),
-                "" if rating is None else rating.score,
-                "" if rating is None else _safe(rating.comment),
-                "" if rating is None or rating.employer_score is None else rating.employer_score,
-                "" if rating is None else _safe(rating.employer_comment),
-                "" if row.agreed is None else row.agreed,
+                row.rating and row.rating.score,
+                row.rating and row.rating.comment,
+                row.rating and row.rating.employer_score,
+                row.rating and row.rating.employer_comment,
+                row.agreed,
             ]
-        )
-    return response
-
-
-def _safe(text):
-    """Keep a spreadsheet from running text that starts like a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+            for row in results.rows
+        ),
+    )
 
 
 @login_required
@@ -331,17 +320,12 @@ def scan_history(request, pk):
     scans = list(
         apprenticeship.scans.submitted().prefetch_related("ratings").order_by("submitted_at", "pk")
     )
-    columns = []
-    for scan in scans:
-        means = dict(duty_means(structure.duties, agreed_scores(scan.ratings.all())))
-        columns.append((scan, means))
-    table = [
-        (duty, [one_decimal(means[duty]) for _, means in columns]) for duty in structure.duties
+    history = [
+        (scan, dict(duty_means(structure.duties, agreed_scores(scan.ratings.all()))))
+        for scan in scans
     ]
-    chart = line_chart(
-        [f"{scan.get_stage_display()} {scan.submitted_at:%b %Y}" for scan in scans],
-        [(f"Duty {duty.number}", f"D{duty.number}", values) for duty, values in table],
-    )
+    table = duty_history_table(history, structure.duties)
+    chart = duty_history_chart(history, structure.duties)
     return render(
         request,
         "skillscan/scan_history.html",
@@ -361,7 +345,7 @@ def validation_queue(request):
         .select_related("apprenticeship__apprentice", "apprenticeship__standard")
         .order_by("submitted_at", "pk")
     )
-    page = Paginator(scans, 25).get_page(request.GET.get("page"))
+    page = paginate(request, scans)
     return render(
         request, "skillscan/validation_queue.html", {"scans": page.object_list, "page_obj": page}
     )

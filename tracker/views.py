@@ -1,13 +1,11 @@
-import csv
 from collections import Counter
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, Subquery
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -15,13 +13,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship, Organisation, User
 from accounts.selectors import apprenticeship_overview
-from skillscan.charts import line_chart
-from skillscan.selectors import one_decimal, scan_overview
+from core.charts import column_chart
+from core.csv import csv_response, csv_stream
+from core.tables import paginate, pick
+from skillscan.selectors import duty_history_chart, one_decimal, scan_overview
 from standards.models import KSB, Duty
 from standards.selectors import standard_structure
 
 from . import dashboard
-from .charts import weekly_chart
 from .forms import (
     ApprenticeSignForm,
     EvidenceDecisionForm,
@@ -60,8 +59,6 @@ from .services import (
     progress_review_save,
     progress_review_sign,
 )
-
-PAGE_SIZE = 25
 
 
 def _apprenticeship(user, pk):
@@ -157,17 +154,7 @@ def apprenticeship_home(request, pk):
         gateway=gateway,
         heatmap=heatmap(structure, accepted, active, scans.latest_scores),
         latest_scan=scans.latest,
-        history_chart=line_chart(
-            [f"{scan.get_stage_display()} {scan.submitted_at:%b %Y}" for scan, _ in scans.history],
-            [
-                (
-                    f"Duty {duty.number}",
-                    f"D{duty.number}",
-                    [one_decimal(means.get(duty)) for _, means in scans.history],
-                )
-                for duty in structure.duties
-            ],
-        )
+        history_chart=duty_history_chart(scans.history, structure.duties)
         if len(scans.history) > 1
         else None,
         next_actions=_next_actions(
@@ -285,16 +272,16 @@ def evidence_list(request, pk):
         status = ""
     ksbs = list(KSB.objects.filter(standard_id=apprenticeship.standard_id))
     duties = list(Duty.objects.filter(standard_id=apprenticeship.standard_id))
-    ksb = _pick(request.GET.get("ksb"), ksbs)
+    ksb = pick(request.GET.get("ksb"), ksbs)
     if ksb:
         evidence = evidence.filter(ksbs=ksb)
-    duty = _pick(request.GET.get("duty"), duties)
+    duty = pick(request.GET.get("duty"), duties)
     if duty:
         evidence = evidence.filter(ksbs__duties=duty).distinct()
     sort = request.GET.get("sort", "newest")
     if sort not in SORTS:
         sort = "newest"
-    page = Paginator(evidence.order_by(*SORTS[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, evidence.order_by(*SORTS[sort]))
     return render(
         request,
         "tracker/evidence_list.html",
@@ -313,11 +300,6 @@ def evidence_list(request, pk):
             "filtered": bool(status or ksb or duty),
         },
     )
-
-
-def _pick(value, items):
-    """The item whose pk is ``value``, or None for anything else (a tampered id included)."""
-    return next((item for item in items if str(item.pk) == str(value)), None) if value else None
 
 
 def _picker_context(apprenticeship, form):
@@ -527,7 +509,7 @@ def evidence_queue(request):
         .prefetch_related("ksbs")
         .order_by("submitted_at", "pk")
     )
-    page = Paginator(evidence, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, evidence)
     return render(
         request,
         "tracker/evidence_queue.html",
@@ -679,7 +661,7 @@ def hours(request, pk):
             "apprenticeship": apprenticeship,
             "hours": hours_summary(apprenticeship),
             "weeks": weeks,
-            "chart": weekly_chart(weeks),
+            "chart": column_chart(weeks),
         },
     )
 
@@ -908,7 +890,7 @@ def dashboard_view(request):
     """Every visible apprenticeship with its progress: a page of 25 is sorted and filtered in
     the database on just the figures that need, then only its rows get every figure."""
     visible, rows, filters = _dashboard_rows(request)
-    page = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows.values_list("pk", flat=True))
     pks = list(page.object_list)
     by_pk = {row.pk: row for row in _full_rows(Apprenticeship.objects.filter(pk__in=pks))}
     page_rows = [by_pk[pk] for pk in pks]
@@ -952,74 +934,60 @@ def dashboard_view(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
+DASHBOARD_CSV_HEADER = [
+    "apprentice",
+    "email",
+    "standard",
+    "status",
+    "month",
+    "of months",
+    "duties signed off",
+    "duties",
+    "KSB coverage %",
+    "hours accepted",
+    "hours expected by today",
+    "hours on track",
+    "evidence to review",
+    "scan to validate",
+    "next review",
+    "review overdue",
+    "mentor",
+    "last activity",
+]
 
 
 @login_required
 def dashboard_csv(request):
     """The dashboard's table, every row (not one page), streamed as CSV."""
     _, rows, _ = _dashboard_rows(request)
-    rows = _full_rows(rows)
     today = date.today()
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(
+    return csv_stream(
+        f"apprenticeships-{today}.csv",
+        DASHBOARD_CSV_HEADER,
+        (
             [
-                "apprentice",
-                "email",
-                "standard",
-                "status",
-                "month",
-                "of months",
-                "duties signed off",
-                "duties",
-                "KSB coverage %",
-                "hours accepted",
-                "hours expected by today",
-                "hours on track",
-                "evidence to review",
-                "scan to validate",
-                "next review",
-                "review overdue",
-                "mentor",
-                "last activity",
+                row.apprentice or "",
+                row.apprentice.email if row.apprentice else "",
+                f"{row.standard.reference} v{row.standard.version}",
+                row.get_status_display(),
+                row.month_of_programme(today),
+                row.duration_months,
+                row.duties_signed,
+                row.duties_total,
+                round(row.coverage),
+                row.hours_accepted,
+                round(row.hours_expected, 1),
+                "no" if row.behind else "yes",
+                row.evidence_waiting,
+                "yes" if row.scan_waiting else "no",
+                dashboard.next_review_date(row, today),
+                "yes" if row.review_overdue else "no",
+                row.mentor or "",
+                row.last_activity,
             ]
-        )
-        for row in rows.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    _csv_safe(str(row.apprentice or "")),
-                    row.apprentice.email if row.apprentice else "",
-                    f"{row.standard.reference} v{row.standard.version}",
-                    row.get_status_display(),
-                    row.month_of_programme(today),
-                    row.duration_months,
-                    row.duties_signed,
-                    row.duties_total,
-                    round(row.coverage),
-                    row.hours_accepted,
-                    round(row.hours_expected, 1),
-                    "no" if row.behind else "yes",
-                    row.evidence_waiting,
-                    "yes" if row.scan_waiting else "no",
-                    dashboard.next_review_date(row, today).isoformat(),
-                    "yes" if row.review_overdue else "no",
-                    _csv_safe(str(row.mentor or "")),
-                    row.last_activity.date().isoformat() if row.last_activity else "",
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="apprenticeships-{today}.csv"'
-    return response
-
-
-def _csv_safe(text):
-    """Keep a spreadsheet from running text that starts like a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+            for row in _full_rows(rows).iterator(chunk_size=500)
+        ),
+    )
 
 
 # --- portfolio ------------------------------------------------------------------------------------
@@ -1039,25 +1007,22 @@ def portfolio_view(request, pk):
 def portfolio_csv(request, pk):
     apprenticeship = _apprenticeship(request.user, pk)
     data = portfolio(apprenticeship)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = slugify(
         f"portfolio {apprenticeship.apprentice or ''} {apprenticeship.standard.reference}"
     )
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["code", "ksb", "duties", "latest agreed score", "evidence", "evidence dates", "links"]
-    )
-    for entry in data["entries"]:
-        writer.writerow(
+    return csv_response(
+        f"{name}.csv",
+        ["code", "ksb", "duties", "latest agreed score", "evidence", "evidence dates", "links"],
+        (
             [
                 entry.ksb.code,
-                _csv_safe(entry.ksb.description),
+                entry.ksb.description,
                 " ".join(str(duty.number) for duty in entry.ksb.duty_list),
-                "" if entry.score is None else entry.score,
-                _csv_safe(" | ".join(item.title for item in entry.evidence)),
+                entry.score,
+                " | ".join(item.title for item in entry.evidence),
                 " | ".join(item.occurred_on.isoformat() for item in entry.evidence),
                 " | ".join(item.url for item in entry.evidence if item.url),
             ]
-        )
-    return response
+            for entry in data["entries"]
+        ),
+    )

@@ -1,0 +1,62 @@
+"""Sorting, filtering and paginating a table from the query string. Anything a user can type
+into the address bar is read through these, so a tampered value falls back to the default
+instead of reaching the database."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+
+PAGE_SIZE = 25
+
+
+def pick(value, items):
+    """The item of ``items`` whose pk is ``value`` (a query-string value), or None for anything
+    else, a tampered or out-of-range id included."""
+    if not value:
+        return None
+    return next((item for item in items if str(item.pk) == str(value)), None)
+
+
+def choice(value, allowed, default=""):
+    """``value`` if it is one of ``allowed``, else ``default``."""
+    return value if value in allowed else default
+
+
+def paginate(request, items, per_page=PAGE_SIZE):
+    """The page of ``items`` the query string asks for (the last page for a page beyond it,
+    the first for anything that is not a number)."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+@dataclass
+class SortHeader:
+    key: str
+    label: str
+    active: bool
+    descending: bool
+
+    @property
+    def next_sort(self):
+        """The sort a click on the heading asks for: reversed when already sorted ascending."""
+        return f"-{self.key}" if self.active and not self.descending else self.key
+
+    @property
+    def aria_sort(self):
+        if not self.active:
+            return ""
+        return "descending" if self.descending else "ascending"
+
+
+def sort_value(value, keys, default):
+    """A sort such as "coverage" or "-review" when its key is one of ``keys``, else
+    ``default``."""
+    return value if value and value.removeprefix("-") in keys else default
+
+
+def sort_headers(columns, sort):
+    """A SortHeader for each (key, label) column, given the current sort."""
+    key = sort.removeprefix("-")
+    return [
+        SortHeader(name, label, name == key, name == key and sort.startswith("-"))
+        for name, label in columns
+    ]
