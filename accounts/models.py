@@ -92,20 +92,16 @@ class User(AbstractUser):
 
 class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Organisations the user is a member of (any role); all of them for superusers."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(memberships__user=user)
+        """Organisations where the user has a role: member (any role); all for superusers."""
+        from .permissions import organisations_where
+
+        return self.filter(organisations_where(user))
 
     def managed_by(self, user):
-        """Organisations where the user may act as a manager; all of them for superusers."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(memberships__user=user, memberships__role=Membership.Role.MANAGER)
+        """Organisations where the user may manage people: manager; all for superusers."""
+        from .permissions import Action, organisations_where, roles_allowed
+
+        return self.filter(organisations_where(user, roles_allowed(Action.MANAGE_PEOPLE)))
 
 
 class Organisation(models.Model):
@@ -182,34 +178,22 @@ def months_between(start, end):
     return months
 
 
-def _supervision(user):
-    """Apprenticeships the user mentors, or of an organisation they manage."""
-    managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values(
-        "organisation_id"
-    )
-    return Q(mentor=user) | Q(organisation_id__in=managed)
-
-
 class ApprenticeshipQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The apprenticeships ``user`` may see: their own as apprentice, the ones they mentor,
-        every one of the organisations they manage; all for superusers; none for anonymous or
-        inactive users. Every view of apprenticeship data starts here."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(Q(apprentice=user) | _supervision(user))
+        """The apprenticeships on which ``user`` has a role (see accounts/permissions.py): their
+        own as apprentice, the ones they mentor while a member of the organisation, every one
+        of the organisations they manage; all for superusers; none for anonymous or inactive
+        users. Every view of apprenticeship data starts here or from the permission layer."""
+        from .permissions import apprenticeships_where
+
+        return self.filter(apprenticeships_where(user))
 
     def supervised_by(self, user):
-        """The apprenticeships ``user`` supervises as employer: those they mentor and all of the
-        organisations they manage; all for superusers. (visible_to without the apprentice's
-        own.)"""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(_supervision(user))
+        """The apprenticeships ``user`` supervises as employer (mentor, manager or admin):
+        visible_to without their own, so nobody supervises themselves."""
+        from .permissions import EMPLOYER, apprenticeships_where
+
+        return self.filter(apprenticeships_where(user, EMPLOYER))
 
     def for_list(self):
         """What a list row shows, in a constant number of queries."""
@@ -295,6 +279,11 @@ class Apprenticeship(models.Model):
                 ),
                 name="accounts_apprenticeship_status_valid",
             ),
+            models.CheckConstraint(
+                condition=~Q(mentor=models.F("apprentice")),
+                name="accounts_apprenticeship_not_own_mentor",
+                violation_error_message="An apprentice cannot be their own mentor.",
+            ),
         ]
 
     def __str__(self):
@@ -317,6 +306,11 @@ class Apprenticeship(models.Model):
             raise ValidationError(
                 {"planned_end_date": "The planned end date must be after the start date."},
                 code="end_before_start",
+            )
+        if self.mentor_id and self.mentor_id == self.apprentice_id:
+            raise ValidationError(
+                {"mentor": "An apprentice cannot be their own mentor: choose someone else."},
+                code="own_mentor",
             )
         if (
             self.mentor_id

@@ -1,0 +1,372 @@
+"""The permission table, a user's role, its SQL twin, and the entry points views start from."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import Apprenticeship, Membership, Organisation
+from accounts.permissions import (
+    EMPLOYER,
+    PERMISSIONS,
+    Action,
+    NotAllowed,
+    Role,
+    apprenticeships_where,
+    check,
+    get_apprenticeship_for,
+    get_organisation_for,
+    get_record_for,
+    markdown_table,
+    may,
+    organisations_where,
+    require,
+    role_of,
+    role_on_organisation,
+    who_may,
+)
+from tests.factories import (
+    ApprenticeshipFactory,
+    EvidenceFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+from tracker.models import Evidence
+
+pytestmark = pytest.mark.django_db
+
+A, MEN, MAN, ADM = Role.APPRENTICE, Role.MENTOR, Role.MANAGER, Role.ADMIN
+
+# The table, written out once more by hand: a change to the rules must change this too.
+EXPECTED = {
+    Action.VIEW: {A, MEN, MAN, ADM},
+    Action.EXPORT: {A, MEN, MAN, ADM},
+    Action.RATE: {A},
+    Action.SUBMIT_SCAN: {A},
+    Action.VALIDATE_SCAN: {MEN, MAN, ADM},
+    Action.LOG_EVIDENCE: {A},
+    Action.DECIDE_EVIDENCE: {MEN, MAN, ADM},
+    Action.SIGN_OFF_DUTY: {MEN, MAN, ADM},
+    Action.RECORD_REVIEW: {MEN, MAN, ADM},
+    Action.COUNTERSIGN_REVIEW: {A},
+    Action.EDIT_APPRENTICESHIP: {MAN, ADM},
+    Action.MARK_GATEWAY: {MEN, MAN, ADM},
+    Action.CHANGE_STATUS: {MAN, ADM},
+    Action.JOIN: {A},
+    Action.SEE_ORGANISATION: {MEN, MAN, ADM},
+    Action.MANAGE_PEOPLE: {MAN, ADM},
+}
+
+
+def test_the_table_says_who_may_take_every_action():
+    assert set(PERMISSIONS) == set(Action)
+    assert {action: set(roles) for action, roles in PERMISSIONS.items()} == EXPECTED
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", [*Role, None])
+def test_may_reads_the_table(role, action):
+    assert may(role, action) is (role in EXPECTED[action])
+
+
+def test_no_supervising_action_is_open_to_the_apprentice():
+    for action in (Action.VALIDATE_SCAN, Action.DECIDE_EVIDENCE, Action.SIGN_OFF_DUTY):
+        assert not may(Role.APPRENTICE, action)
+        assert PERMISSIONS[action] == EMPLOYER
+
+
+def test_a_refusal_says_who_may_act():
+    assert who_may(Action.RATE) == "the apprentice"
+    assert who_may(Action.CHANGE_STATUS) == "a manager of the organisation or a service admin"
+    assert who_may(Action.DECIDE_EVIDENCE) == (
+        "the mentor, a manager of the organisation or a service admin"
+    )
+    with pytest.raises(NotAllowed) as refused:
+        require(Role.APPRENTICE, Action.DECIDE_EVIDENCE)
+    assert isinstance(refused.value, PermissionDenied)
+    assert refused.value.action == Action.DECIDE_EVIDENCE
+    assert str(refused.value) == (
+        "Only the mentor, a manager of the organisation or a service admin may accept evidence "
+        "or ask for changes."
+    )
+    require(Role.MENTOR, Action.DECIDE_EVIDENCE)
+    with pytest.raises(NotAllowed):
+        require(None, Action.VIEW)
+
+
+def test_templates_read_the_table_through_the_role():
+    assert Role.MENTOR.can["decide_evidence"] is True
+    assert Role.MENTOR.can["log_evidence"] is False
+    assert set(Role.APPRENTICE.can) == {action.value for action in Action}
+    assert Role.APPRENTICE.is_apprentice and not Role.ADMIN.is_apprentice
+
+
+def test_the_readme_shows_the_table():
+    table = markdown_table()
+    assert table.splitlines()[0] == "| action | apprentice | mentor | manager | admin |"
+    assert "| accept evidence or ask for changes |  | yes | yes | yes |" in table
+    assert "| start a skills scan and rate it | yes |  |  |  |" in table
+    assert len(table.splitlines()) == len(Action) + 2
+
+
+# --- a user's role --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def acme_people(acme):
+    people = {name: UserFactory(email=f"{name}@example.com") for name in ("app", "men", "man")}
+    MembershipFactory(user=people["men"], organisation=acme, role=Membership.Role.MENTOR)
+    MembershipFactory(user=people["man"], organisation=acme, role=Membership.Role.MANAGER)
+    people["apprenticeship"] = ApprenticeshipFactory(
+        apprentice=people["app"], organisation=acme, mentor=people["men"]
+    )
+    return people
+
+
+def test_roles_come_from_relationships(acme_people, superuser, acme):
+    apprenticeship = acme_people["apprenticeship"]
+    assert role_of(acme_people["app"], apprenticeship) == Role.APPRENTICE
+    assert role_of(acme_people["men"], apprenticeship) == Role.MENTOR
+    assert role_of(acme_people["man"], apprenticeship) == Role.MANAGER
+    assert role_of(superuser, apprenticeship) == Role.ADMIN
+    assert role_of(UserFactory(), apprenticeship) is None
+    assert role_of(AnonymousUser(), apprenticeship) is None
+
+
+def test_the_apprentice_role_wins_so_nobody_supervises_themselves(acme_people, acme):
+    apprentice = acme_people["app"]
+    MembershipFactory(user=apprentice, organisation=acme, role=Membership.Role.MANAGER)
+    apprentice.is_superuser = True
+    apprentice.save()
+    assert role_of(apprentice, acme_people["apprenticeship"]) == Role.APPRENTICE
+
+
+def test_a_mentor_whose_membership_ended_has_no_role(acme_people):
+    mentor = acme_people["men"]
+    Membership.objects.filter(user=mentor).delete()
+    apprenticeship = Apprenticeship.objects.get(pk=acme_people["apprenticeship"].pk)
+    assert apprenticeship.mentor == mentor
+    assert role_of(mentor, apprenticeship) is None
+    assert not Apprenticeship.objects.visible_to(mentor).exists()
+
+
+def test_a_mentor_who_is_a_member_elsewhere_has_no_role(acme_people, globex):
+    mentor = acme_people["men"]
+    Membership.objects.filter(user=mentor).update(organisation=globex)
+    assert role_of(mentor, acme_people["apprenticeship"]) is None
+
+
+def test_a_manager_who_also_mentors_is_a_manager(acme_people):
+    apprenticeship = acme_people["apprenticeship"]
+    apprenticeship.mentor = acme_people["man"]
+    apprenticeship.save()
+    assert role_of(acme_people["man"], apprenticeship) == Role.MANAGER
+
+
+def test_an_inactive_user_has_no_role(acme_people, superuser):
+    for user in (acme_people["man"], acme_people["app"], superuser):
+        user.is_active = False
+        user.save()
+        assert role_of(user, acme_people["apprenticeship"]) is None
+        assert role_on_organisation(user, acme_people["apprenticeship"].organisation) is None
+
+
+def test_a_given_membership_role_saves_the_query(acme_people, django_assert_num_queries, superuser):
+    apprenticeship = acme_people["apprenticeship"]
+    with django_assert_num_queries(0):
+        assert role_of(acme_people["man"], apprenticeship, member_role="manager") == Role.MANAGER
+        assert role_of(acme_people["man"], apprenticeship, member_role=None) is None
+        assert role_of(acme_people["men"], apprenticeship, member_role="mentor") == Role.MENTOR
+        assert role_of(superuser, apprenticeship) == Role.ADMIN
+    with django_assert_num_queries(1):
+        assert role_of(acme_people["man"], apprenticeship) == Role.MANAGER
+
+
+def test_roles_at_an_organisation(acme_people, acme, superuser, globex):
+    assert role_on_organisation(acme_people["man"], acme) == Role.MANAGER
+    assert role_on_organisation(acme_people["men"], acme) == Role.MENTOR
+    assert role_on_organisation(acme_people["app"], acme) is None
+    assert role_on_organisation(acme_people["man"], globex) is None
+    assert role_on_organisation(superuser, acme) == Role.ADMIN
+    MembershipFactory(user=superuser, organisation=acme, role=Membership.Role.MENTOR)
+    assert role_on_organisation(superuser, acme) == Role.ADMIN
+    assert role_on_organisation(AnonymousUser(), acme) is None
+
+
+# --- the SQL twin agrees with role_of, whatever the relationships -------------------------------
+
+N_USERS, N_ORGS, N_APPRENTICESHIPS = 4, 2, 4
+
+worlds = st.fixed_dictionaries(
+    {
+        "users": st.lists(
+            st.tuples(st.booleans(), st.booleans()),  # (superuser, active)
+            min_size=N_USERS,
+            max_size=N_USERS,
+        ),
+        "memberships": st.lists(
+            st.sampled_from([None, "manager", "mentor"]),
+            min_size=N_USERS * N_ORGS,
+            max_size=N_USERS * N_ORGS,
+        ),
+        "apprenticeships": st.lists(
+            st.tuples(
+                st.integers(0, N_ORGS - 1),
+                st.one_of(st.none(), st.integers(0, N_USERS - 1)),
+                st.one_of(st.none(), st.integers(0, N_USERS - 1)),
+            ),
+            min_size=N_APPRENTICESHIPS,
+            max_size=N_APPRENTICESHIPS,
+        ),
+    }
+)
+
+
+def _build(world):
+    users = [
+        UserFactory(is_superuser=superuser, is_active=active)
+        for superuser, active in world["users"]
+    ]
+    organisations = [OrganisationFactory() for _ in range(N_ORGS)]
+    for index, role in enumerate(world["memberships"]):
+        if role:
+            Membership.objects.create(
+                user=users[index // N_ORGS], organisation=organisations[index % N_ORGS], role=role
+            )
+    apprenticeships = []
+    for organisation, apprentice, mentor in world["apprenticeships"]:
+        if mentor is not None and mentor == apprentice:
+            mentor = None
+        apprenticeships.append(
+            ApprenticeshipFactory(
+                organisation=organisations[organisation],
+                apprentice=None if apprentice is None else users[apprentice],
+                mentor=None if mentor is None else users[mentor],
+                status="pending" if apprentice is None else "active",
+            )
+        )
+    return users, organisations, apprenticeships
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(world=worlds)
+def test_sql_and_python_give_every_user_the_same_role_everywhere(db, world):
+    with transaction.atomic():
+        users, organisations, apprenticeships = _build(world)
+        for user in users:
+            for apprenticeship in apprenticeships:
+                role = role_of(user, apprenticeship)
+                matching = {
+                    candidate
+                    for candidate in Role
+                    if Apprenticeship.objects.filter(
+                        apprenticeships_where(user, {candidate}), pk=apprenticeship.pk
+                    ).exists()
+                }
+                assert matching == ({role} if role else set()), (user, apprenticeship)
+                assert Apprenticeship.objects.visible_to(user).filter(
+                    pk=apprenticeship.pk
+                ).exists() is (role is not None)
+            for organisation in organisations:
+                role = role_on_organisation(user, organisation)
+                matching = {
+                    candidate
+                    for candidate in Role
+                    if Organisation.objects.filter(
+                        organisations_where(user, {candidate}), pk=organisation.pk
+                    ).exists()
+                }
+                assert matching == ({role} if role else set()), (user, organisation)
+        transaction.set_rollback(True)
+
+
+# --- entry points -------------------------------------------------------------------------------
+
+
+def test_get_apprenticeship_for_returns_the_role_in_one_query(
+    acme_people, django_assert_num_queries
+):
+    pk = acme_people["apprenticeship"].pk
+    with django_assert_num_queries(1):
+        apprenticeship, role = get_apprenticeship_for(acme_people["men"], pk)
+    assert (apprenticeship.pk, role) == (pk, Role.MENTOR)
+    with django_assert_num_queries(1):
+        _, role = get_apprenticeship_for(acme_people["man"], pk, action=Action.CHANGE_STATUS)
+    assert role == Role.MANAGER
+
+
+def test_get_apprenticeship_for_is_404_without_a_role_and_403_without_the_right(acme_people):
+    pk = acme_people["apprenticeship"].pk
+    with pytest.raises(Http404):
+        get_apprenticeship_for(UserFactory(), pk)
+    with pytest.raises(Http404):
+        get_apprenticeship_for(acme_people["men"], 999999)
+    with pytest.raises(NotAllowed):
+        get_apprenticeship_for(acme_people["men"], pk, action=Action.EDIT_APPRENTICESHIP)
+    with pytest.raises(NotAllowed):
+        get_apprenticeship_for(acme_people["app"], pk, action=Action.DECIDE_EVIDENCE)
+    queryset = Apprenticeship.objects.filter(status="withdrawn")
+    with pytest.raises(Http404):
+        get_apprenticeship_for(acme_people["app"], pk, queryset=queryset)
+
+
+def test_get_record_for_looks_up_through_the_apprenticeship(acme_people, django_assert_num_queries):
+    evidence = EvidenceFactory(apprenticeship=acme_people["apprenticeship"])
+    with django_assert_num_queries(1):
+        found, role = get_record_for(acme_people["men"], Evidence.objects.all(), pk=evidence.pk)
+        assert found.apprenticeship.mentor_id == acme_people["men"].pk
+    assert (found, role) == (evidence, Role.MENTOR)
+    with pytest.raises(Http404):
+        get_record_for(UserFactory(), Evidence.objects.all(), pk=evidence.pk)
+    with pytest.raises(NotAllowed):
+        get_record_for(
+            acme_people["men"], Evidence.objects.all(), pk=evidence.pk, action=Action.LOG_EVIDENCE
+        )
+    _, role = get_record_for(
+        acme_people["app"], Evidence.objects.all(), pk=evidence.pk, action=Action.LOG_EVIDENCE
+    )
+    assert role == Role.APPRENTICE
+
+
+def test_get_organisation_for(acme_people, acme, globex, superuser):
+    assert get_organisation_for(acme_people["men"], acme.pk) == (acme, Role.MENTOR)
+    assert get_organisation_for(superuser, globex.pk, action=Action.MANAGE_PEOPLE) == (
+        globex,
+        Role.ADMIN,
+    )
+    with pytest.raises(NotAllowed):
+        get_organisation_for(acme_people["men"], acme.pk, action=Action.MANAGE_PEOPLE)
+    for user, pk in ((acme_people["app"], acme.pk), (acme_people["man"], globex.pk)):
+        with pytest.raises(Http404):
+            get_organisation_for(user, pk)
+    with pytest.raises(Http404):
+        get_organisation_for(AnonymousUser(), acme.pk)
+
+
+def test_check_asks_the_database_now(acme_people):
+    apprenticeship, _ = get_apprenticeship_for(acme_people["men"], acme_people["apprenticeship"].pk)
+    assert check(acme_people["men"], apprenticeship, Action.DECIDE_EVIDENCE) == Role.MENTOR
+    Membership.objects.filter(user=acme_people["men"]).delete()
+    with pytest.raises(NotAllowed):
+        check(acme_people["men"], apprenticeship, Action.DECIDE_EVIDENCE)
+
+
+def test_own_mentor_is_refused_by_the_model_and_the_database(acme_people):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError
+
+    apprenticeship = acme_people["apprenticeship"]
+    apprenticeship.mentor = acme_people["app"]
+    with pytest.raises(ValidationError) as refused:
+        apprenticeship.full_clean()
+    assert "mentor" in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Apprenticeship.objects.filter(pk=apprenticeship.pk).update(mentor=acme_people["app"])
