@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count
 
 from .models import Apprenticeship, Invitation, Membership, Organisation, User
 
@@ -15,21 +14,8 @@ class InvitationStateFilter(admin.SimpleListFilter):
         return Invitation.State.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
-        filters = {
-            Invitation.State.ACCEPTED: Q(accepted_at__isnull=False),
-            Invitation.State.REVOKED: Q(accepted_at__isnull=True, revoked_at__isnull=False),
-            Invitation.State.VOID: open_ & Q(kind="apprentice", apprenticeship__isnull=True),
-            Invitation.State.EXPIRED: open_
-            & Q(expires_at__lte=now)
-            & ~Q(kind="apprentice", apprenticeship__isnull=True),
-            Invitation.State.PENDING: open_
-            & Q(expires_at__gt=now)
-            & ~Q(kind="apprentice", apprenticeship__isnull=True),
-        }
-        if self.value() in filters:
-            return queryset.filter(filters[self.value()])
+        if self.value() in Invitation.State.values:
+            return queryset.in_state(self.value())
         return queryset
 
 

@@ -139,7 +139,16 @@ class ApprenticeInviteForm(InviteFormMixin, forms.Form):
                     "The planned end date must be after the start date.", code="end_before_start"
                 ),
             )
-        email, standard = cleaned_data.get("email"), cleaned_data.get("standard")
+        email, mentor = cleaned_data.get("email"), cleaned_data.get("mentor")
+        if email and mentor and mentor.email.casefold() == email.casefold():
+            self.add_error(
+                "mentor",
+                forms.ValidationError(
+                    "An apprentice cannot be their own mentor: choose someone else.",
+                    code="own_mentor",
+                ),
+            )
+        standard = cleaned_data.get("standard")
         if (
             email
             and standard
@@ -197,29 +206,40 @@ class MemberInviteForm(InviteFormMixin, forms.Form):
 
 
 class ApprenticeshipForm(forms.ModelForm):
-    """A manager's edit of an apprenticeship's mentor, dates, hours and status."""
+    """A manager's edit of an apprenticeship's mentor, dates and hours. The status has forms of
+    its own (StatusChangeForm, and gateway's checklist), which go through the status service."""
 
     class Meta:
         model = Apprenticeship
-        fields = [
-            "mentor",
-            "start_date",
-            "planned_end_date",
-            "weekly_hours",
-            "otj_target_hours",
-            "status",
-        ]
+        fields = ["mentor", "start_date", "planned_end_date", "weekly_hours", "otj_target_hours"]
         widgets = {"start_date": DateInput(), "planned_end_date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mentor"].queryset = User.objects.filter(
+        mentors = User.objects.filter(
             memberships__organisation_id=self.instance.organisation_id, is_active=True
-        ).order_by("full_name", "email")
+        )
+        if self.instance.apprentice_id:
+            mentors = mentors.exclude(pk=self.instance.apprentice_id)
+        self.fields["mentor"].queryset = mentors.order_by("full_name", "email")
         self.fields["mentor"].empty_label = "No mentor"
-        if self.instance.apprentice_id is None:
-            allowed = {Apprenticeship.Status.PENDING, Apprenticeship.Status.WITHDRAWN}
-            self.fields["status"].choices = [
-                (value, label) for value, label in self.fields["status"].choices if value in allowed
-            ]
-            self.fields["status"].help_text = "The other states follow once the apprentice accepts."
+        self.fields[
+            "mentor"
+        ].help_text = "A manager or mentor of the organisation; never the apprentice themselves."
+
+
+class StatusChangeForm(forms.Form):
+    """Move an apprenticeship to one of the statuses its current one allows, with a reason."""
+
+    status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the apprenticeship's history with your name and the time.",
+        error_messages={"required": "Say why the status changes."},
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = choices

@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 
-from .models import Apprenticeship, Membership, Organisation
+from .models import Apprenticeship, Membership, Organisation, User
 
 
 class Role(models.TextChoices):
@@ -229,6 +229,19 @@ def with_member_role(queryset, user, organisation_path="organisation_id"):
     if not _is_active(user) or user.is_superuser:
         return queryset
     return queryset.annotate(member_role=_member_role_of(user, OuterRef(organisation_path)))
+
+
+def managers_of(apprenticeship):
+    """The active users whose role on the apprenticeship is manager (for telling them
+    something): role_of read the other way round."""
+    managers = User.objects.filter(
+        is_active=True,
+        memberships__organisation_id=apprenticeship.organisation_id,
+        memberships__role=Membership.Role.MANAGER,
+    )
+    if apprenticeship.apprentice_id:
+        managers = managers.exclude(pk=apprenticeship.apprentice_id)
+    return managers
 
 
 # --- the entry points of every view ---------------------------------------------------------

@@ -21,6 +21,7 @@ from .models import (
     Organisation,
     hash_token,
 )
+from .status import apprenticeship_status_change, apprenticeship_status_created
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,11 @@ def apprentice_invite(
             apprenticeship.otj_target_hours = apprenticeship.default_otj_target_hours
         apprenticeship.full_clean()
         apprenticeship.save()
+        apprenticeship_status_created(
+            apprenticeship=apprenticeship,
+            by=invited_by,
+            reason=f"{full_name} invited at {email}",
+        )
         invitation = Invitation(
             organisation=organisation,
             kind=Invitation.Kind.APPRENTICE,
@@ -155,8 +161,12 @@ def invitation_revoke(*, invitation, by):
         invitation.save(update_fields=["revoked_at", "revoked_by"])
         apprenticeship = invitation.apprenticeship
         if apprenticeship and apprenticeship.status == Apprenticeship.Status.PENDING:
-            apprenticeship.status = Apprenticeship.Status.WITHDRAWN
-            apprenticeship.save(update_fields=["status", "updated_at"])
+            apprenticeship_status_change(
+                apprenticeship=apprenticeship,
+                to=Apprenticeship.Status.WITHDRAWN,
+                by=by,
+                reason=f"The invitation to {invitation.email} was revoked.",
+            )
     return invitation
 
 
@@ -174,9 +184,18 @@ def invitation_accept(*, invitation, user):
             apprenticeship = Apprenticeship.objects.select_for_update().get(
                 pk=invitation.apprenticeship_id
             )
+            if apprenticeship.status != Apprenticeship.Status.PENDING:
+                raise InvitationError(Invitation.State.VOID)
+            if apprenticeship.mentor_id == user.pk:
+                raise InvitationError("own_mentor")
             apprenticeship.apprentice = user
-            apprenticeship.status = Apprenticeship.Status.ACTIVE
-            apprenticeship.save(update_fields=["apprentice", "status", "updated_at"])
+            apprenticeship.save(update_fields=["apprentice", "updated_at"])
+            apprenticeship_status_change(
+                apprenticeship=apprenticeship,
+                to=Apprenticeship.Status.ACTIVE,
+                by=user,
+                reason="Accepted the invitation.",
+            )
         else:
             membership, created = Membership.objects.get_or_create(
                 user=user, organisation=invitation.organisation, defaults={"role": invitation.role}

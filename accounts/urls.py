@@ -9,6 +9,11 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/delete/", views.account_delete, name="account-delete"),
     path("apprenticeships/<int:pk>/edit/", views.apprenticeship_edit, name="apprenticeship-edit"),
+    path(
+        "apprenticeships/<int:pk>/status/",
+        views.apprenticeship_status,
+        name="apprenticeship-status",
+    ),
     path("organisations/new/", views.organisation_create_view, name="organisation-create"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
     path(

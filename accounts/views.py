@@ -2,7 +2,7 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +15,10 @@ from .forms import (
     MemberInviteForm,
     OrganisationForm,
     ProfileForm,
+    StatusChangeForm,
 )
-from .models import Apprenticeship, Invitation, Organisation, User
+from .models import Apprenticeship, Invitation, User
+from .permissions import Action, get_apprenticeship_for, get_organisation_for
 from .services import (
     InvitationError,
     InvitationNotSent,
@@ -29,30 +31,21 @@ from .services import (
     sole_managed_organisations,
     user_delete_account,
 )
+from .status import StatusError, allowed_transitions, apprenticeship_status_change
 
-PAGE_SIZE = 25
 MAIL_FAILED = (
     "The invitation e-mail could not be sent, so nothing was saved. Please try again in a "
     "moment; if it keeps failing, tell your administrator."
 )
 
 
-def _organisation(user, pk, *, manage=False):
-    """The organisation ``pk`` if ``user`` is a member (404 otherwise); with ``manage``, a
-    member who is not a manager gets 403."""
-    organisation = get_object_or_404(Organisation.objects.visible_to(user), pk=pk)
-    if manage and not Organisation.objects.managed_by(user).filter(pk=pk).exists():
-        raise PermissionDenied("Only the organisation's managers can do this.")
-    return organisation
-
-
-def _invitation(user, pk):
-    """An invitation of an organisation ``user`` manages; 403 for its other members, 404 for
-    everyone else."""
+def _invitation(request, pk):
+    """An invitation of an organisation whose people the user may manage: 403 for its other
+    members, 404 for everyone else."""
     invitation = get_object_or_404(
         Invitation.objects.select_related("organisation", "apprenticeship__standard"), pk=pk
     )
-    _organisation(user, invitation.organisation_id, manage=True)
+    get_organisation_for(request.user, invitation.organisation_id, action=Action.MANAGE_PEOPLE)
     return invitation
 
 
@@ -63,16 +56,12 @@ def get_started(request):
 
 @login_required
 def apprenticeship_edit(request, pk):
-    apprenticeship = get_object_or_404(
-        Apprenticeship.objects.visible_to(request.user).select_related("standard", "apprentice"),
-        pk=pk,
+    apprenticeship, _ = get_apprenticeship_for(
+        request.user,
+        pk,
+        action=Action.EDIT_APPRENTICESHIP,
+        queryset=Apprenticeship.objects.for_list(),
     )
-    if (
-        not Organisation.objects.managed_by(request.user)
-        .filter(pk=apprenticeship.organisation_id)
-        .exists()
-    ):
-        raise PermissionDenied("Only the organisation's managers can edit an apprenticeship.")
     form = ApprenticeshipForm(request.POST or None, instance=apprenticeship)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -82,6 +71,42 @@ def apprenticeship_edit(request, pk):
         request,
         "accounts/apprenticeship_form.html",
         {"apprenticeship": apprenticeship, "form": form},
+    )
+
+
+@login_required
+def apprenticeship_status(request, pk):
+    """The apprenticeship's status, its history, and a form to move it on (pause, resume,
+    withdraw, complete) through the status service; gateway has its own page."""
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, action=Action.CHANGE_STATUS, queryset=Apprenticeship.objects.for_list()
+    )
+    choices = [
+        (to, Apprenticeship.Status(to).label)
+        for to, action in allowed_transitions(apprenticeship, role)
+        if action == Action.CHANGE_STATUS
+    ]
+    form = StatusChangeForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apprenticeship_status_change(
+                apprenticeship=apprenticeship,
+                to=form.cleaned_data["status"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except StatusError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"The apprenticeship is now {apprenticeship.get_status_display().lower()}."
+            )
+            return redirect(apprenticeship)
+    history = apprenticeship.status_changes.select_related("by").order_by("-at", "-pk")
+    return render(
+        request,
+        "accounts/apprenticeship_status.html",
+        {"apprenticeship": apprenticeship, "form": form, "choices": choices, "history": history},
     )
 
 
@@ -97,8 +122,7 @@ def organisation_create_view(request):
 
 @login_required
 def organisation_detail(request, pk):
-    organisation = _organisation(request.user, pk)
-    is_manager = Organisation.objects.managed_by(request.user).filter(pk=pk).exists()
+    organisation, role = get_organisation_for(request.user, pk)
     memberships = organisation.memberships.select_related("user").order_by("role", "user__email")
     invitations = (
         organisation.invitations.select_related("apprenticeship__standard", "invited_by")
@@ -114,7 +138,7 @@ def organisation_detail(request, pk):
         "accounts/organisation_detail.html",
         {
             "organisation": organisation,
-            "is_manager": is_manager,
+            "role": role,
             "memberships": memberships,
             "invitations": invitations,
             "counts": counts,
@@ -124,7 +148,7 @@ def organisation_detail(request, pk):
 
 @login_required
 def apprentice_invite_view(request, pk):
-    organisation = _organisation(request.user, pk, manage=True)
+    organisation, _ = get_organisation_for(request.user, pk, action=Action.MANAGE_PEOPLE)
     form = ApprenticeInviteForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -155,7 +179,7 @@ def apprentice_invite_view(request, pk):
 
 @login_required
 def member_invite_view(request, pk):
-    organisation = _organisation(request.user, pk, manage=True)
+    organisation, _ = get_organisation_for(request.user, pk, action=Action.MANAGE_PEOPLE)
     form = MemberInviteForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,7 +206,7 @@ def member_invite_view(request, pk):
 @login_required
 @require_POST
 def invitation_resend_view(request, pk):
-    invitation = _invitation(request.user, pk)
+    invitation = _invitation(request, pk)
     try:
         invitation_resend(invitation=invitation, build_url=request.build_absolute_uri)
     except InvitationError:
@@ -199,7 +223,7 @@ def invitation_resend_view(request, pk):
 
 @login_required
 def invitation_revoke_view(request, pk):
-    invitation = _invitation(request.user, pk)
+    invitation = _invitation(request, pk)
     if request.method == "POST":
         try:
             invitation_revoke(invitation=invitation, by=request.user)
@@ -215,7 +239,10 @@ INVITATION_PROBLEMS = {
     Invitation.State.ACCEPTED: "This invitation has already been used.",
     Invitation.State.REVOKED: "This invitation has been withdrawn by the organisation.",
     Invitation.State.EXPIRED: "This invitation has expired.",
-    Invitation.State.VOID: "The apprenticeship this invitation was for no longer exists.",
+    Invitation.State.VOID: "The apprenticeship this invitation was for no longer exists or "
+    "has been withdrawn.",
+    "own_mentor": "You are named as this apprenticeship's mentor, so you cannot also be its "
+    "apprentice. Ask the organisation's manager to choose another mentor first.",
 }
 
 
@@ -293,7 +320,7 @@ def account_delete(request):
         user_delete_account(user=user)
         logout(request)
         messages.success(request, "Your account has been deleted.")
-        return redirect("home")
+        return redirect("progress:welcome")
     return render(
         request,
         "accounts/account_delete.html",

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "skillscan",
     "tracker",
+    "progress",
     "demo",
 ]
 
@@ -137,7 +138,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "progress:start"
 
 # django-allauth: e-mail is the login, there are no usernames.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -1,4 +1,4 @@
-"""Demo evidence, duty progress and progress reviews, in bulk."""
+"""Demo evidence, duty sign-offs and progress reviews, in bulk."""
 
 import random
 from datetime import datetime, time, timedelta
@@ -6,15 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from tracker.models import (
-    REVIEW_INTERVAL,
-    DutyProgress,
-    DutyProgressEvent,
-    Evidence,
-    EvidenceFeedback,
-    ProgressReview,
-)
-from tracker.selectors import derived_status
+from tracker.models import DutySignOff, Evidence, EvidenceFeedback, ProgressReview
+from tracker.rules import REVIEW_INTERVAL
 
 ACTIVITIES = [
     (
@@ -56,7 +49,7 @@ CHANGES_COMMENT = "Please add what you did yourself and link the pipeline run."
 ACCEPT_COMMENT = "Good work, well evidenced."
 
 
-def _moment(day, hour=12):
+def moment(day, hour=12):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
@@ -94,7 +87,7 @@ def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed, pace=None):
             .min(Decimal(24)),
             url=url.format(n=100 + index, sha=f"{rng.getrandbits(40):010x}"),
             status=status,
-            submitted_at=_moment(occurred + timedelta(days=1)) if status != "draft" else None,
+            submitted_at=moment(occurred + timedelta(days=1)) if status != "draft" else None,
         )
         chosen = rng.sample(ksbs, k=min(len(ksbs), rng.randint(2, 5)))
         planned.append((evidence, chosen))
@@ -142,44 +135,30 @@ def save_evidence(planned, supervisor_of):
     return len(saved)
 
 
-def save_duty_progress(apprenticeships, duties, planned, sign_off, today):
-    """A DutyProgress row per apprenticeship and duty, with the status its evidence gives it;
-    the duties ``sign_off(apprenticeship, duty, status)`` says yes to are signed off."""
-    evidence_of = {}
-    for evidence, ksbs in planned:
-        accepted, active = evidence_of.setdefault(evidence.apprenticeship_id, (set(), set()))
-        if evidence.status != Evidence.Status.DRAFT:
-            active.update(k.pk for k in ksbs)
-        if evidence.status == Evidence.Status.ACCEPTED:
-            accepted.update(k.pk for k in ksbs)
-    rows, signed = [], []
-    have_rows = set(
-        DutyProgress.objects.filter(apprenticeship__in=apprenticeships).values_list(
+def save_sign_offs(apprenticeships, duties, sign_off, today):
+    """The employer's sign-off of each duty ``sign_off(apprenticeship, duty)`` says yes to, for
+    the apprenticeships that have none yet."""
+    have = set(
+        DutySignOff.objects.filter(apprenticeship__in=apprenticeships).values_list(
             "apprenticeship_id", flat=True
         )
     )
-    for apprenticeship in apprenticeships:
-        if apprenticeship.pk in have_rows:
-            continue
-        accepted, active = evidence_of.get(apprenticeship.pk, (set(), set()))
-        for duty in duties:
-            status = derived_status({k.pk for k in duty.ksbs.all()}, accepted, active)
-            row = DutyProgress(apprenticeship=apprenticeship, duty=duty, status=status)
-            if sign_off(apprenticeship, duty, status):
-                row.status = DutyProgress.Status.SIGNED_OFF
-                row.signed_off_by = apprenticeship.mentor
-                row.signed_off_at = _moment(today - timedelta(days=30 - duty.number))
-                row.note = "Seen doing this unsupervised on the team's services."
-                signed.append(row)
-            rows.append(row)
-    DutyProgress.objects.bulk_create(rows, batch_size=2000)
-    DutyProgressEvent.objects.bulk_create(
+    DutySignOff.objects.bulk_create(
         [
-            DutyProgressEvent(
-                duty_progress=row, action="signed_off", by=row.signed_off_by, note=row.note
+            DutySignOff(
+                apprenticeship=apprenticeship,
+                duty=duty,
+                action=DutySignOff.Action.SIGNED_OFF,
+                by=apprenticeship.mentor,
+                at=moment(today - timedelta(days=30 - duty.number)),
+                note="Seen doing this unsupervised on the team's services.",
             )
-            for row in signed
-        ]
+            for apprenticeship in apprenticeships
+            if apprenticeship.pk not in have
+            for duty in duties
+            if sign_off(apprenticeship, duty)
+        ],
+        batch_size=2000,
     )
 
 
@@ -204,8 +183,8 @@ def plan_reviews(apprenticeship, today, *, overdue=False):
                 apprentice_comments="Happy with how it is going.",
                 recorded_by=apprenticeship.mentor,
                 employer_signed_by=apprenticeship.mentor,
-                employer_signed_at=_moment(held_on, 15),
-                apprentice_signed_at=_moment(held_on + timedelta(days=1), 9),
+                employer_signed_at=moment(held_on, 15),
+                apprentice_signed_at=moment(held_on + timedelta(days=1), 9),
             )
         )
     return planned

@@ -10,7 +10,7 @@ from skillscan.models import Rating, SkillScan
 DISAGREEMENT_COMMENT = "From what I have seen at work this is further along than you think."
 
 
-def _moment(day, hour=10):
+def moment(day, hour=10):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
@@ -43,11 +43,11 @@ def build_scan(
         apprenticeship=apprenticeship,
         stage=stage,
         status=status,
-        submitted_at=_moment(started + timedelta(days=6)) if status != "draft" else None,
-        validated_at=_moment(started + timedelta(days=9)) if status == "validated" else None,
+        submitted_at=moment(started + timedelta(days=6)) if status != "draft" else None,
+        validated_at=moment(started + timedelta(days=9)) if status == "validated" else None,
         validated_by=validator if status == "validated" else None,
     )
-    scan.started_at = _moment(started)  # created_at is set on save; save_scans restores this
+    scan.started_at = moment(started)  # created_at is set on save; save_scans restores this
     rng = random.Random(f"{seed}-employer")
     disputed = set(rng.sample(sorted(scores), min(disagreements, len(scores))))
     ratings = []

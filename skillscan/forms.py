@@ -38,7 +38,22 @@ class KSBFieldsForm(forms.Form):
 
 
 class RatingSectionForm(KSBFieldsForm):
-    """The apprentice's scores and comments for one section (K, S or B) of a scan."""
+    """The apprentice's scores and comments for one section (K, S or B) of a scan, starting
+    from ``ratings`` ({ksb_id: Rating}) already saved."""
+
+    def __init__(self, *args, ksbs, ratings, **kwargs):
+        initial = kwargs.pop("initial", {})
+        for ksb_id, rating in ratings.items():
+            initial[f"score_{ksb_id}"] = rating.score
+            initial[f"comment_{ksb_id}"] = rating.comment
+        super().__init__(*args, ksbs=ksbs, initial=initial, **kwargs)
+
+    def rows(self):
+        """A row per KSB with its fields, for the template."""
+        return [
+            {"ksb": ksb, "score": self[f"score_{ksb.pk}"], "comment": self[f"comment_{ksb.pk}"]}
+            for ksb in self.ksbs
+        ]
 
     def add_ksb_fields(self, ksb):
         self.fields[f"score_{ksb.pk}"] = forms.TypedChoiceField(
@@ -131,6 +146,18 @@ class ValidationForm(KSBFieldsForm):
                     ),
                 )
         return cleaned_data
+
+    def rows(self):
+        """A row per rating with the employer's fields, for the template."""
+        return [
+            {
+                "rating": rating,
+                "ksb": rating.ksb,
+                "score_field": self[f"employer_score_{rating.ksb_id}"],
+                "comment_field": self[f"employer_comment_{rating.ksb_id}"],
+            }
+            for rating in self.ratings_by_ksb.values()
+        ]
 
     def reviews(self):
         return {

@@ -11,6 +11,7 @@ from standards.models import KSB
 from standards.selectors import standard_structure
 
 from .models import COMPETENT, Rating, RatingChange, Score, SkillScan
+from .rules import COUNTED, counted_scans, latest_scan, previous_scan
 
 GAP_MAX = 1  # KSBs agreed at 0 or 1 are gaps
 KINDS = (("K", "Knowledge"), ("S", "Skills"), ("B", "Behaviours"))
@@ -161,17 +162,6 @@ class ScanResults:
         return sum(1 for row in self.rows if row.rating)
 
 
-def previous_submitted_scan(scan):
-    """The latest scan of the same apprenticeship submitted before ``scan``."""
-    return (
-        SkillScan.objects.submitted()
-        .filter(apprenticeship_id=scan.apprenticeship_id, created_at__lt=scan.created_at)
-        .exclude(pk=scan.pk)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
 def scan_results(scan):
     """Everything the results page shows, in seven queries whatever the standard's size."""
     structure = standard_structure(scan.apprenticeship.standard)
@@ -199,7 +189,7 @@ def scan_results(scan):
         gaps=gaps(structure.ksbs, scores),
         disagreements=sorted(disagreements(ratings.values()), key=lambda r: order.get(r.ksb_id, 0)),
     )
-    previous = previous_submitted_scan(scan)
+    previous = previous_scan(scan, scan.apprenticeship.scans.all())
     if previous is not None:
         before = agreed_scores(previous.ratings.all())
         results.previous = previous
@@ -234,20 +224,15 @@ def startable_stages(scans):
     return [SkillScan.Stage.REVIEW, SkillScan.Stage.FINAL]
 
 
-def scan_panel(apprenticeship, *, is_apprentice):
-    """What an apprenticeship's home page shows about its scans, in one or two queries."""
-    scans = list(apprenticeship.scans.annotate(rated=Count("ratings")).order_by("created_at"))
-    draft = next((scan for scan in scans if scan.is_draft), None)
-    return {
-        "scans": scans,
-        "draft": draft,
-        "resume": resume_section(draft) if draft and is_apprentice else None,
-        "awaiting": [scan for scan in scans if scan.status == SkillScan.Status.SUBMITTED],
-        "startable": startable_stages(scans)
-        if is_apprentice and apprenticeship.status == "active"
-        else [],
-        "supervises": not is_apprentice,
-    }
+def ratings_in_code_order(scan):
+    """The scan's ratings in KSB code order, each carrying its KSB (with its duties)."""
+    structure = standard_structure(scan.apprenticeship.standard)
+    position = {ksb.pk: index for index, ksb in enumerate(structure.ksbs)}
+    ksb_by_pk = {ksb.pk: ksb for ksb in structure.ksbs}
+    ratings = sorted(scan.ratings.all(), key=lambda r: position[r.ksb_id])
+    for rating in ratings:
+        rating.ksb = ksb_by_pk[rating.ksb_id]
+    return ratings
 
 
 def resume_section(scan):
@@ -283,15 +268,12 @@ def scan_overview(apprenticeship, structure, *, is_apprentice):
         rated = {r.ksb_id for r in ratings.get(draft.pk, [])}
         first_missing = next((k for k in structure.ksbs if k.pk not in rated), None)
         resume = (first_missing.kind if first_missing else "B").lower()
-    submitted = sorted(
-        (scan for scan in scans if not scan.is_draft and scan.submitted_at),
-        key=lambda scan: (scan.submitted_at, scan.pk),
-    )
+    submitted = counted_scans(scans)
     history = [
         (scan, dict(duty_means(structure.duties, agreed_scores(ratings.get(scan.pk, [])))))
         for scan in submitted
     ]
-    latest = submitted[-1] if submitted else None
+    latest = latest_scan(scans)
     return ScanOverview(
         panel={
             "scans": scans,
@@ -301,7 +283,6 @@ def scan_overview(apprenticeship, structure, *, is_apprentice):
             "startable": startable_stages(scans)
             if is_apprentice and apprenticeship.status == "active"
             else [],
-            "supervises": not is_apprentice,
         },
         latest=latest,
         latest_scores=agreed_scores(ratings.get(latest.pk, [])) if latest else {},
@@ -319,6 +300,15 @@ def duty_bar_chart(duty_rows):
     return bar_chart(
         [(f"Duty {row.duty.number}", row.mean) for row in duty_rows], scale_max=MAX_SCORE
     )
+
+
+def duty_history(apprenticeship, duties):
+    """[(scan, {duty: mean agreed score})] for every scan that counts, oldest first: two
+    queries."""
+    scans = counted_scans(
+        apprenticeship.scans.filter(status__in=COUNTED).prefetch_related("ratings")
+    )
+    return [(scan, dict(duty_means(duties, agreed_scores(scan.ratings.all())))) for scan in scans]
 
 
 def duty_history_table(history, duties):

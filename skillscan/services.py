@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Apprenticeship, Membership, User
+from accounts.models import Apprenticeship
+from accounts.permissions import EMPLOYER, Action, check, managers_of, role_of
 from standards.models import KSB
 
 from .models import Rating, RatingChange, SkillScan
@@ -39,8 +40,7 @@ def scan_start(*, apprenticeship, user, stage):
     """Start a scan of ``stage`` for the apprentice ``user``."""
     with transaction.atomic():
         apprenticeship = Apprenticeship.objects.select_for_update().get(pk=apprenticeship.pk)
-        if apprenticeship.apprentice_id != user.pk:
-            raise ScanError("Only the apprentice can start their skills scan.")
+        check(user, apprenticeship, Action.RATE)
         if apprenticeship.status not in (
             Apprenticeship.Status.ACTIVE,
             Apprenticeship.Status.GATEWAY,
@@ -71,8 +71,7 @@ def ratings_save(*, scan, user, ratings):
     statement, so two tabs saving at once never create duplicates."""
     with transaction.atomic():
         scan = _lock(scan)
-        if scan.apprenticeship.apprentice_id != user.pk:
-            raise ScanError("Only the apprentice rates their own scan.")
+        check(user, scan.apprenticeship, Action.RATE)
         if not scan.is_draft:
             raise ScanError("This scan has been submitted and can no longer be changed.")
         allowed = set(
@@ -108,16 +107,12 @@ def missing_ksbs(scan):
 
 
 def _supervisors(apprenticeship):
-    """Who is told about a submitted scan: the mentor, or the managers when there is none."""
-    if apprenticeship.mentor_id:
-        return [apprenticeship.mentor]
-    return list(
-        User.objects.filter(
-            memberships__organisation_id=apprenticeship.organisation_id,
-            memberships__role=Membership.Role.MANAGER,
-            is_active=True,
-        )
-    )
+    """Who is told about a submitted scan: the mentor while they hold a role on the
+    apprenticeship, otherwise its managers."""
+    mentor = apprenticeship.mentor
+    if mentor and role_of(mentor, apprenticeship) in EMPLOYER:
+        return [mentor]
+    return list(managers_of(apprenticeship))
 
 
 def _notify_submitted(scan, build_url):
@@ -142,8 +137,7 @@ def scan_submit(*, scan, user, build_url):
     """Submit a complete draft: it is locked for the apprentice and its supervisor is told."""
     with transaction.atomic():
         scan = _lock(scan)
-        if scan.apprenticeship.apprentice_id != user.pk:
-            raise ScanError("Only the apprentice submits their own scan.")
+        check(user, scan.apprenticeship, Action.SUBMIT_SCAN)
         if not scan.is_draft:
             raise ScanError("This scan has already been submitted.")
         missing = missing_ksbs(scan)
@@ -169,14 +163,7 @@ def employer_review_save(*, scan, user, reviews, validate):
     disagreement must carry a comment, and the scan is then validated and locked for everyone."""
     with transaction.atomic():
         scan = _lock(scan)
-        if (
-            not Apprenticeship.objects.supervised_by(user)
-            .filter(pk=scan.apprenticeship_id)
-            .exists()
-        ):
-            raise ScanError("Only the apprentice's mentor or a manager can validate this scan.")
-        if scan.apprenticeship.apprentice_id == user.pk:
-            raise ScanError("Apprentices cannot validate their own scan.")
+        check(user, scan.apprenticeship, Action.VALIDATE_SCAN)
         if scan.status == SkillScan.Status.DRAFT:
             raise ScanError("This scan has not been submitted yet.")
         if scan.status == SkillScan.Status.VALIDATED:

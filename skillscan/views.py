@@ -1,14 +1,17 @@
+"""Skills scans: the apprentice takes one section by section and submits it; the employer
+validates it; everyone with a role sees its results and the history across scans."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
+from accounts.permissions import Action, get_apprenticeship_for, get_record_for
 from core.csv import csv_response
 from core.tables import paginate
 from standards.models import KSB
@@ -18,11 +21,11 @@ from .forms import RatingSectionForm, ValidationForm
 from .models import SCORE_DESCRIPTORS, Score, SkillScan
 from .selectors import (
     KINDS,
-    agreed_scores,
     duty_bar_chart,
+    duty_history,
     duty_history_chart,
     duty_history_table,
-    duty_means,
+    ratings_in_code_order,
     resume_section,
     scan_results,
 )
@@ -38,27 +41,19 @@ from .services import (
 
 SCALE = [(s.value, s.label, SCORE_DESCRIPTORS[s.value]) for s in Score]
 KIND_LABELS = dict(KINDS)
+SCANS = SkillScan.objects.select_related(
+    "apprenticeship__standard",
+    "apprenticeship__apprentice",
+    "apprenticeship__mentor",
+    "apprenticeship__organisation",
+    "validated_by",
+)
 
 
-def _scan(user, pk):
-    """The scan ``pk`` if ``user`` may see its apprenticeship; 404 otherwise."""
-    return get_object_or_404(
-        SkillScan.objects.visible_to(user).select_related(
-            "apprenticeship__standard",
-            "apprenticeship__apprentice",
-            "apprenticeship__mentor",
-            "apprenticeship__organisation",
-            "validated_by",
-        ),
-        pk=pk,
-    )
-
-
-def _supervises(user, apprenticeship):
-    return (
-        apprenticeship.apprentice_id != user.pk
-        and Apprenticeship.objects.supervised_by(user).filter(pk=apprenticeship.pk).exists()
-    )
+def _scan(request, pk, action=Action.VIEW):
+    """(the scan ``pk``, the user's role on its apprenticeship): 404 without a role, 403
+    without the right to ``action``."""
+    return get_record_for(request.user, SCANS, pk=pk, action=action)
 
 
 def _sections(standard):
@@ -72,9 +67,7 @@ def _sections(standard):
 @login_required
 @require_POST
 def scan_start_view(request, pk):
-    apprenticeship = get_object_or_404(Apprenticeship.objects.visible_to(request.user), pk=pk)
-    if apprenticeship.apprentice_id != request.user.pk:
-        raise PermissionDenied("Only the apprentice starts their skills scan.")
+    apprenticeship, _ = get_apprenticeship_for(request.user, pk, action=Action.RATE)
     stage = request.POST.get("stage", SkillScan.Stage.INITIAL)
     if stage not in SkillScan.Stage.values:
         messages.error(request, "Choose which scan to start.")
@@ -88,86 +81,67 @@ def scan_start_view(request, pk):
     return redirect("skillscan:scan-rate", pk=scan.pk, section="k")
 
 
+def _after_saving(request, scan, slugs, position):
+    """Where the buttons of a section lead once it is saved: the next or previous section,
+    the submit page after the last, or the same section again."""
+    action = request.POST.get("action", "save")
+    if action == "next" and position + 1 < len(slugs):
+        section = slugs[position + 1]
+    elif action == "next":
+        return reverse("skillscan:scan-submit", kwargs={"pk": scan.pk})
+    elif action == "previous" and position > 0:
+        section = slugs[position - 1]
+    else:
+        return request.path
+    return reverse("skillscan:scan-rate", kwargs={"pk": scan.pk, "section": section})
+
+
 @login_required
 def scan_rate(request, pk, section):
-    scan = _scan(request.user, pk)
-    apprenticeship = scan.apprenticeship
-    if apprenticeship.apprentice_id != request.user.pk:
-        raise PermissionDenied("Only the apprentice rates their own scan.")
+    scan, role = _scan(request, pk, Action.RATE)
     if scan.is_locked:
         messages.info(request, "This scan has been submitted and can no longer be changed.")
         return redirect(scan)
-    sections = _sections(apprenticeship.standard)
+    sections = _sections(scan.apprenticeship.standard)
     slugs = [slug for slug, *_ in sections]
     if section not in slugs:
         raise Http404("No such section.")
-    position = slugs.index(section)
-    kind = section.upper()
     ksbs = list(
-        KSB.objects.filter(standard=apprenticeship.standard, kind=kind).prefetch_related("duties")
+        KSB.objects.filter(
+            standard_id=scan.apprenticeship.standard_id, kind=section.upper()
+        ).prefetch_related("duties")
     )
     ratings = {r.ksb_id: r for r in scan.ratings.all()}
-    initial = {}
-    for ksb in ksbs:
-        if ksb.pk in ratings:
-            initial[f"score_{ksb.pk}"] = ratings[ksb.pk].score
-            initial[f"comment_{ksb.pk}"] = ratings[ksb.pk].comment
-    form = RatingSectionForm(request.POST or None, ksbs=ksbs, initial=initial)
+    form = RatingSectionForm(request.POST or None, ksbs=ksbs, ratings=ratings)
     if request.method == "POST" and form.is_valid():
         try:
             ratings_save(scan=scan, user=request.user, ratings=form.ratings())
         except ScanError as exc:
             messages.error(request, str(exc))
             return redirect(request.path)
-        action = request.POST.get("action", "save")
-        if action == "next" and position + 1 < len(slugs):
-            target = reverse(
-                "skillscan:scan-rate", kwargs={"pk": scan.pk, "section": slugs[position + 1]}
-            )
-        elif action == "next":
-            target = reverse("skillscan:scan-submit", kwargs={"pk": scan.pk})
-        elif action == "previous" and position > 0:
-            target = reverse(
-                "skillscan:scan-rate", kwargs={"pk": scan.pk, "section": slugs[position - 1]}
-            )
-        else:
-            target = request.path
-        messages.success(request, f"{KIND_LABELS[kind]} saved.")
-        return redirect(target)
-    total = sum(count for *_, count in sections)
-    rows = [
-        {
-            "ksb": ksb,
-            "score": form[f"score_{ksb.pk}"],
-            "comment": form[f"comment_{ksb.pk}"],
-        }
-        for ksb in ksbs
-    ]
-    return render(
-        request,
-        "skillscan/scan_rate.html",
-        {
-            "scan": scan,
-            "apprenticeship": apprenticeship,
-            "form": form,
-            "rows": rows,
-            "sections": sections,
-            "section": section,
-            "kind_label": KIND_LABELS[kind],
-            "is_last": position == len(slugs) - 1,
-            "is_first": position == 0,
-            "rated": len(ratings),
-            "total": total,
-            "scale": SCALE,
-        },
-    )
+        messages.success(request, f"{KIND_LABELS[section.upper()]} saved.")
+        return redirect(_after_saving(request, scan, slugs, slugs.index(section)))
+    context = {
+        "scan": scan,
+        "apprenticeship": scan.apprenticeship,
+        "role": role,
+        "form": form,
+        "rows": form.rows(),
+        "sections": sections,
+        "section": section,
+        "kind_label": KIND_LABELS[section.upper()],
+        "is_last": section == slugs[-1],
+        "is_first": section == slugs[0],
+        "rated": len(ratings),
+        "total": sum(count for *_, count in sections),
+        "scale": SCALE,
+    }
+    return render(request, "skillscan/scan_rate.html", context)
 
 
 @login_required
 def scan_submit_view(request, pk):
-    scan = _scan(request.user, pk)
-    if scan.apprenticeship.apprentice_id != request.user.pk:
-        raise PermissionDenied("Only the apprentice submits their own scan.")
+    scan, role = _scan(request, pk, Action.SUBMIT_SCAN)
     if scan.is_locked:
         messages.info(request, "This scan has already been submitted.")
         return redirect(scan)
@@ -186,30 +160,23 @@ def scan_submit_view(request, pk):
             return redirect(scan)
     missing = missing_ksbs(scan)
     total = KSB.objects.filter(standard_id=scan.apprenticeship.standard_id).count()
-    return render(
-        request,
-        "skillscan/scan_submit.html",
-        {"scan": scan, "missing": missing, "total": total, "rated": total - len(missing)},
-    )
+    context = {"scan": scan, "role": role, "missing": missing, "total": total}
+    return render(request, "skillscan/scan_submit.html", {**context, "rated": total - len(missing)})
 
 
 @login_required
 def scan_results_view(request, pk):
-    scan = _scan(request.user, pk)
-    is_apprentice = scan.apprenticeship.apprentice_id == request.user.pk
-    if scan.is_draft and is_apprentice:
+    scan, role = _scan(request, pk)
+    if scan.is_draft and role.can["rate"]:
         return redirect("skillscan:scan-rate", pk=scan.pk, section=resume_section(scan))
     results = scan_results(scan)
+    context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role}
     return render(
         request,
         "skillscan/scan_results.html",
         {
-            "scan": scan,
-            "apprenticeship": scan.apprenticeship,
+            **context,
             "results": results,
-            "is_apprentice": is_apprentice,
-            "can_validate": scan.status == SkillScan.Status.SUBMITTED
-            and _supervises(request.user, scan.apprenticeship),
             "duty_chart": duty_bar_chart(results.duties),
             "scale": SCALE,
         },
@@ -218,9 +185,7 @@ def scan_results_view(request, pk):
 
 @login_required
 def scan_validate_view(request, pk):
-    scan = _scan(request.user, pk)
-    if not _supervises(request.user, scan.apprenticeship):
-        raise PermissionDenied("Only the apprentice's mentor or a manager validates a scan.")
+    scan, role = _scan(request, pk, Action.VALIDATE_SCAN)
     if scan.status != SkillScan.Status.SUBMITTED:
         messages.info(
             request,
@@ -229,11 +194,7 @@ def scan_validate_view(request, pk):
             else "This scan has not been submitted yet.",
         )
         return redirect(scan)
-    structure = standard_structure(scan.apprenticeship.standard)
-    ksb_by_pk = {ksb.pk: ksb for ksb in structure.ksbs}
-    ratings = sorted(scan.ratings.all(), key=lambda r: structure.ksbs.index(ksb_by_pk[r.ksb_id]))
-    for rating in ratings:
-        rating.ksb = ksb_by_pk[rating.ksb_id]
+    ratings = ratings_in_code_order(scan)
     validating = request.POST.get("action") == "validate"
     form = ValidationForm(request.POST or None, ratings=ratings, validating=validating)
     if request.method == "POST" and form.is_valid():
@@ -251,23 +212,13 @@ def scan_validate_view(request, pk):
             request, "Your scores and comments are saved; the scan is not validated yet."
         )
         return redirect(request.path)
-    rows = [
-        {
-            "rating": rating,
-            "ksb": rating.ksb,
-            "score_field": form[f"employer_score_{rating.ksb_id}"],
-            "comment_field": form[f"employer_comment_{rating.ksb_id}"],
-        }
-        for rating in ratings
-    ]
+    context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role, "form": form}
     return render(
         request,
         "skillscan/scan_validate.html",
         {
-            "scan": scan,
-            "apprenticeship": scan.apprenticeship,
-            "form": form,
-            "rows": rows,
+            **context,
+            "rows": form.rows(),
             "disagreements": [r for r in ratings if r.is_disagreement],
             "scale": SCALE,
         },
@@ -276,7 +227,7 @@ def scan_validate_view(request, pk):
 
 @login_required
 def scan_csv(request, pk):
-    scan = _scan(request.user, pk)
+    scan, _ = _scan(request, pk, Action.EXPORT)
     results = scan_results(scan)
     apprentice = scan.apprenticeship.apprentice
     name = slugify(f"{apprentice or 'apprentice'} {scan.get_stage_display()} scan {scan.pk}")
@@ -312,24 +263,21 @@ def scan_csv(request, pk):
 
 @login_required
 def scan_history(request, pk):
-    apprenticeship = get_object_or_404(
-        Apprenticeship.objects.visible_to(request.user).select_related("standard", "apprentice"),
-        pk=pk,
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, queryset=Apprenticeship.objects.for_list()
     )
     structure = standard_structure(apprenticeship.standard)
-    scans = list(
-        apprenticeship.scans.submitted().prefetch_related("ratings").order_by("submitted_at", "pk")
-    )
-    history = [
-        (scan, dict(duty_means(structure.duties, agreed_scores(scan.ratings.all()))))
-        for scan in scans
-    ]
-    table = duty_history_table(history, structure.duties)
-    chart = duty_history_chart(history, structure.duties)
+    history = duty_history(apprenticeship, structure.duties)
+    context = {"apprenticeship": apprenticeship, "role": role}
     return render(
         request,
         "skillscan/scan_history.html",
-        {"apprenticeship": apprenticeship, "scans": scans, "table": table, "chart": chart},
+        {
+            **context,
+            "scans": [scan for scan, _ in history],
+            "table": duty_history_table(history, structure.duties),
+            "chart": duty_history_chart(history, structure.duties),
+        },
     )
 
 
@@ -341,7 +289,6 @@ def validation_queue(request):
             status=SkillScan.Status.SUBMITTED,
             apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
         )
-        .exclude(apprenticeship__apprentice=request.user)
         .select_related("apprenticeship__apprentice", "apprenticeship__standard")
         .order_by("submitted_at", "pk")
     )

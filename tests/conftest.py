@@ -153,3 +153,121 @@ def globex_apprenticeship(standard, globex, other_manager):
 @pytest.fixture
 def superuser(db):
     return verified_user("root@example.com", "Root", is_staff=True, is_superuser=True)
+
+
+# Two apprenticeships side by side on one standard whose duties draw on different KSBs, each
+# with evidence, sign-offs, scans and reviews of its own, so that a figure computed without its
+# per-apprenticeship filter shows the other one's data and a test fails.
+#
+#   duty 1: K1 K2 S1      duty 2: K3 S2 S3 B1      duty 3: K4 B2      duty 4: (no KSBs)
+#
+#   mine:   accepted K1 K2 S1 (3.25 h + 5 h), submitted K3 (2 h), draft K4 (1 h);
+#           duty 1 signed off; initial scan validated, review scan submitted; one review
+#   theirs: accepted K3 S2 S3 B1 (24 h + 6 h), changes requested K4, accepted K1 (0.5 h);
+#           duty 2 signed off and undone, duty 3 signed off; initial scan submitted only
+
+
+@pytest.fixture
+def side_by_side(acme, mentor, manager, apprentice, other_apprentice):
+    from datetime import date, timedelta
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from tests.factories import (
+        DutyFactory,
+        EvidenceFactory,
+        KSBFactory,
+        ProgressReviewFactory,
+        StandardFactory,
+        make_scan,
+    )
+    from tracker.models import DutySignOff
+
+    standard = StandardFactory(reference="ST0001", title="Side by side")
+    ksb = {}
+    for kind, count in (("K", 4), ("S", 3), ("B", 2)):
+        for number in range(1, count + 1):
+            ksb[f"{kind}{number}"] = KSBFactory(standard=standard, kind=kind, number=number)
+    duties = [
+        DutyFactory(standard=standard, number=n, ksbs=[ksb[code] for code in codes])
+        for n, codes in enumerate(
+            (["K1", "K2", "S1"], ["K3", "S2", "S3", "B1"], ["K4", "B2"], []), start=1
+        )
+    ]
+    start = date.today() - timedelta(days=200)
+    mine = ApprenticeshipFactory(
+        apprentice=apprentice,
+        standard=standard,
+        organisation=acme,
+        mentor=mentor,
+        start_date=start,
+        planned_end_date=start + timedelta(days=400),
+        otj_target_hours=100,
+    )
+    theirs = ApprenticeshipFactory(
+        apprentice=other_apprentice,
+        standard=standard,
+        organisation=acme,
+        mentor=manager,
+        start_date=start,
+        planned_end_date=start + timedelta(days=400),
+        otj_target_hours=100,
+    )
+
+    def evidence(apprenticeship, status, hours, codes, days_ago=10):
+        return EvidenceFactory(
+            apprenticeship=apprenticeship,
+            status=status,
+            off_the_job_hours=Decimal(hours),
+            occurred_on=date.today() - timedelta(days=days_ago),
+            ksbs=[ksb[code] for code in codes],
+        )
+
+    evidence(mine, "accepted", "3.25", ["K1", "K2"], days_ago=20)
+    evidence(mine, "accepted", "5", ["S1"], days_ago=12)
+    evidence(mine, "submitted", "2", ["K3"])
+    evidence(mine, "draft", "1", ["K4"])
+    evidence(theirs, "accepted", "24", ["K3", "S2"], days_ago=30)
+    evidence(theirs, "accepted", "6", ["S3", "B1"], days_ago=29)
+    evidence(theirs, "changes_requested", "4", ["K4"])
+    evidence(theirs, "accepted", "0.5", ["K1"], days_ago=15)
+
+    def sign(apprenticeship, duty, action, by):
+        return DutySignOff.objects.create(
+            apprenticeship=apprenticeship, duty=duty, action=action, by=by, note="Seen it."
+        )
+
+    sign(mine, duties[0], "signed_off", mentor)
+    sign(theirs, duties[1], "signed_off", manager)
+    sign(theirs, duties[1], "undone", manager)
+    sign(theirs, duties[2], "signed_off", manager)
+
+    earlier = timezone.now() - timedelta(days=90)
+    mine_initial = make_scan(
+        mine,
+        status="validated",
+        scores=dict.fromkeys(ksb, 1),
+        employer={"K1": 2},
+        created_at=earlier,
+        submitted_at=earlier,
+    )
+    mine_review = make_scan(mine, stage="review", status="submitted", scores=dict.fromkeys(ksb, 3))
+    theirs_initial = make_scan(theirs, status="submitted", scores=dict.fromkeys(ksb, 4))
+    ProgressReviewFactory(
+        apprenticeship=mine,
+        held_on=date.today() - timedelta(days=30),
+        next_due_on=date.today() + timedelta(days=54),
+        recorded_by=mentor,
+    )
+    return SimpleNamespace(
+        standard=standard,
+        ksb=ksb,
+        duties=duties,
+        mine=mine,
+        theirs=theirs,
+        mine_initial=mine_initial,
+        mine_review=mine_review,
+        theirs_initial=theirs_initial,
+    )

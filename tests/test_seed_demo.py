@@ -111,8 +111,12 @@ def test_seed_demo_gives_the_demo_apprentices_scans(debug):
 
 
 def test_seed_demo_gives_evidence_progress_and_reviews(debug):
-    from tracker.models import DutyProgress, Evidence, ProgressReview
-    from tracker.selectors import next_review
+    from tracker.models import Evidence, ProgressReview
+    from tracker.rules import DutyStatus, next_review
+    from tracker.selectors import duty_rows_from_database
+
+    def statuses_of(apprenticeship):
+        return [row.status for row in duty_rows_from_database(apprenticeship)]
 
     seed()
     for email in (
@@ -128,14 +132,14 @@ def test_seed_demo_gives_evidence_progress_and_reviews(debug):
         )
         assert statuses == {"draft", "submitted", "accepted", "changes_requested"}, email
     near_gateway = Apprenticeship.objects.get(apprentice__email="apprentice3@example.com")
-    assert near_gateway.duty_progress.filter(status="signed_off").count() == 10
-    assert near_gateway.duty_progress.filter(status="evidenced").count() == 3
-    assert next_review(near_gateway).overdue
+    assert statuses_of(near_gateway).count(DutyStatus.SIGNED_OFF) == 10
+    assert statuses_of(near_gateway).count(DutyStatus.EVIDENCED) == 3
+    assert next_review(near_gateway, near_gateway.reviews.first()).overdue
     first = Apprenticeship.objects.get(apprentice__email="apprentice@example.com")
-    assert first.duty_progress.filter(status="signed_off").count() == 2
-    assert not next_review(first).overdue
+    assert statuses_of(first).count(DutyStatus.SIGNED_OFF) == 2
+    assert not next_review(first, first.reviews.first()).overdue
     assert ProgressReview.objects.filter(apprenticeship=first).count() >= 1
-    assert DutyProgress.objects.count() == 13 * Apprenticeship.objects.count()
+    assert all(a.status_changes.count() == 1 for a in Apprenticeship.objects.all())
 
 
 def test_seed_demo_keeps_edits_made_to_st0825(debug, st0825):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import DutyProgress, DutyProgressEvent, Evidence, EvidenceFeedback, ProgressReview
+from .models import DutySignOff, Evidence, EvidenceFeedback, ProgressReview
 
 
 class EvidenceFeedbackInline(admin.TabularInline):
@@ -43,31 +43,30 @@ class EvidenceAdmin(admin.ModelAdmin):
         return obj.apprenticeship.apprentice
 
 
-class DutyProgressEventInline(admin.TabularInline):
-    model = DutyProgressEvent
-    fields = ["at", "action", "by", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
+@admin.register(DutySignOff)
+class DutySignOffAdmin(admin.ModelAdmin):
+    """Sign-offs and their undoing are records of what someone did: read only."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(DutyProgress)
-class DutyProgressAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "apprenticeship", "status", "signed_off_by", "signed_off_at"]
-    list_filter = ["status", "apprenticeship__organisation"]
+    list_display = ["__str__", "apprenticeship", "by", "at"]
+    list_filter = ["action", "apprenticeship__organisation"]
     search_fields = ["apprenticeship__apprentice__full_name", "apprenticeship__apprentice__email"]
     list_select_related = [
         "duty",
         "apprenticeship__apprentice",
         "apprenticeship__standard",
         "apprenticeship__organisation",
-        "signed_off_by",
+        "by",
     ]
-    raw_id_fields = ["apprenticeship", "duty"]
-    inlines = [DutyProgressEventInline]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ProgressReview)

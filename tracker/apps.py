@@ -5,6 +5,3 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tracker"
     verbose_name = "Progress tracker"
-
-    def ready(self):
-        from . import signals  # noqa: F401

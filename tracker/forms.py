@@ -7,7 +7,8 @@ from standards.models import KSB
 
 from .files import check_attachment
 from .links import validate_evidence_url
-from .models import REVIEW_INTERVAL, Evidence, EvidenceFeedback, ProgressReview
+from .models import Evidence, EvidenceFeedback, ProgressReview
+from .rules import REVIEW_INTERVAL
 
 
 class DateInput(forms.DateInput):

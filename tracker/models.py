@@ -1,6 +1,5 @@
 import os
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,12 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Apprenticeship
 from standards.models import KSB, Duty
 
 MAX_HOURS_PER_ENTRY = Decimal(24)
-REVIEW_INTERVAL = timedelta(weeks=12)
 
 
 def evidence_upload_to(instance, filename):
@@ -130,73 +129,46 @@ class EvidenceFeedback(models.Model):
         return f"{self.get_decision_display()}: {self.evidence}"
 
 
-class DutyProgress(models.Model):
-    """Where an apprenticeship stands on one duty of its standard."""
+class DutySignOff(models.Model):
+    """The employer signing a duty off, or undoing a sign-off: an event with who, when and why,
+    never changed. A duty is signed off while its latest event is a sign-off; everything else
+    about a duty (coverage, status) is computed from the evidence when it is read."""
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        EVIDENCED = "evidenced", "Evidenced"
+    class Action(models.TextChoices):
         SIGNED_OFF = "signed_off", "Signed off"
+        UNDONE = "undone", "Sign-off undone"
 
     apprenticeship = models.ForeignKey(
-        Apprenticeship, on_delete=models.CASCADE, related_name="duty_progress"
+        Apprenticeship, on_delete=models.CASCADE, related_name="duty_sign_offs"
     )
-    duty = models.ForeignKey(Duty, on_delete=models.PROTECT, related_name="progress")
-    status = models.CharField(max_length=20, choices=Status, default=Status.NOT_STARTED)
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
+    duty = models.ForeignKey(Duty, on_delete=models.PROTECT, related_name="sign_offs")
+    action = models.CharField(max_length=20, choices=Action)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    signed_off_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, editable=False)
     note = models.TextField(blank=True)
 
     class Meta:
-        verbose_name_plural = "duty progress"
-        ordering = ["apprenticeship_id", "duty__number"]
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["apprenticeship", "duty", "-id"], name="tracker_signoff_latest"),
+        ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["apprenticeship", "duty"], name="tracker_dutyprogress_unique"
-            ),
             models.CheckConstraint(
-                condition=Q(status__in=["not_started", "in_progress", "evidenced", "signed_off"]),
-                name="tracker_dutyprogress_status_valid",
+                condition=Q(action__in=["signed_off", "undone"]),
+                name="tracker_dutysignoff_action_valid",
             ),
         ]
 
     def __str__(self):
-        return f"Duty {self.duty.number}: {self.get_status_display()}"
+        return f"{self.get_action_display()}: duty {self.duty.number}"
 
     def get_absolute_url(self):
         return reverse(
             "tracker:duty-detail",
             kwargs={"pk": self.apprenticeship_id, "number": self.duty.number},
         )
-
-
-class DutyProgressEvent(models.Model):
-    """A sign-off or its undoing, with who, when and why: kept for good."""
-
-    class Action(models.TextChoices):
-        SIGNED_OFF = "signed_off", "Signed off"
-        UNDONE = "undone", "Sign-off undone"
-
-    duty_progress = models.ForeignKey(DutyProgress, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20, choices=Action)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()}: {self.duty_progress}"
 
 
 class ProgressReviewQuerySet(models.QuerySet):
@@ -254,25 +226,3 @@ class ProgressReview(models.Model):
     @property
     def is_locked(self):
         return bool(self.employer_signed_at and self.apprentice_signed_at)
-
-
-class StatusChange(models.Model):
-    """A change of an apprenticeship's status made in the tracker (such as "at gateway"), with
-    who made it and when."""
-
-    apprenticeship = models.ForeignKey(
-        Apprenticeship, on_delete=models.CASCADE, related_name="status_changes"
-    )
-    old_status = models.CharField(max_length=10, choices=Apprenticeship.Status)
-    new_status = models.CharField(max_length=10, choices=Apprenticeship.Status)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_old_status_display()} -> {self.get_new_status_display()}"

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.deletion import ProtectedError
 
-from accounts.models import Apprenticeship, Organisation, otj_minimum_hours
+from accounts.models import Apprenticeship, Organisation
+from accounts.rules import otj_minimum_hours
 from tests.factories import ApprenticeshipFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -141,4 +141,4 @@ def test_demo_style_verified_users_log_in_straight_away(client):
     response = client.post(
         reverse("account_login"), {"login": "demo@example.com", "password": PASSWORD}
     )
-    assert response.url == reverse("dashboard")
+    assert response.url == reverse("progress:start")

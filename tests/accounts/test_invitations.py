@@ -219,7 +219,7 @@ def test_a_new_user_signs_up_from_the_link_and_the_apprenticeship_becomes_theirs
     assert apprenticeship.status == Apprenticeship.Status.ACTIVE
     invitation.refresh_from_db()
     assert invitation.accepted_by == user and invitation.accepted_at
-    assert client.get(reverse("dashboard")).url == apprenticeship.get_absolute_url()
+    assert client.get(reverse("progress:start")).url == apprenticeship.get_absolute_url()
 
 
 def test_an_existing_user_logs_in_and_accepts(client, pending):
@@ -286,7 +286,7 @@ def _delete_apprenticeship_and_standard(invitation):
         (_revoke, "This invitation has been withdrawn by the organisation."),
         (
             _delete_apprenticeship_and_standard,
-            "The apprenticeship this invitation was for no longer exists.",
+            "The apprenticeship this invitation was for no longer exists or has been withdrawn.",
         ),
     ],
 )

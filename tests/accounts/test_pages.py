@@ -1,5 +1,7 @@
 """Landing, the apprenticeship pages, organisations, the profile and leaving."""
 
+from decimal import Decimal
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
@@ -15,12 +17,12 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD = reverse("dashboard")
-LIST = reverse("tracker:dashboard")
+DASHBOARD = reverse("progress:start")
+LIST = reverse("progress:dashboard")
 
 
 def detail(apprenticeship):
-    return reverse("apprenticeship-home", kwargs={"pk": apprenticeship.pk})
+    return reverse("progress:apprenticeship-home", kwargs={"pk": apprenticeship.pk})
 
 
 # --- landing ----------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ def edit(apprenticeship):
     return reverse("accounts:apprenticeship-edit", kwargs={"pk": apprenticeship.pk})
 
 
-def test_manager_changes_mentor_hours_and_status(client, manager, apprenticeship):
+def test_manager_changes_mentor_and_hours(client, manager, apprenticeship):
     client.force_login(manager)
     response = client.post(
         edit(apprenticeship),
@@ -116,14 +118,57 @@ def test_manager_changes_mentor_hours_and_status(client, manager, apprenticeship
             "planned_end_date": apprenticeship.planned_end_date.isoformat(),
             "weekly_hours": "37.5",
             "otj_target_hours": "",
-            "status": "paused",
         },
     )
     assert response.status_code == 302
     apprenticeship.refresh_from_db()
     assert apprenticeship.mentor == manager
-    assert apprenticeship.status == "paused"
+    assert apprenticeship.weekly_hours == Decimal("37.5")
     assert apprenticeship.otj_target_hours == apprenticeship.default_otj_target_hours
+
+
+@pytest.mark.parametrize("status", ["gateway", "completed", "pending", "withdrawn"])
+def test_a_status_posted_to_the_edit_form_changes_nothing(client, manager, apprenticeship, status):
+    client.force_login(manager)
+    assert "status" not in client.get(edit(apprenticeship)).context["form"].fields
+    response = client.post(
+        edit(apprenticeship),
+        {
+            "mentor": apprenticeship.mentor_id,
+            "start_date": apprenticeship.start_date.isoformat(),
+            "planned_end_date": apprenticeship.planned_end_date.isoformat(),
+            "weekly_hours": "30",
+            "otj_target_hours": "",
+            "status": status,
+        },
+    )
+    assert response.status_code == 302
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.status == "active"
+    assert not apprenticeship.status_changes.exists()
+
+
+def test_the_apprentice_is_never_offered_as_their_own_mentor(
+    client, manager, acme, apprenticeship, apprentice
+):
+    MembershipFactory(user=apprentice, organisation=acme, role=Membership.Role.MENTOR)
+    client.force_login(manager)
+    form = client.get(edit(apprenticeship)).context["form"]
+    assert apprentice not in form.fields["mentor"].queryset
+    response = client.post(
+        edit(apprenticeship),
+        {
+            "mentor": apprentice.pk,
+            "start_date": apprenticeship.start_date.isoformat(),
+            "planned_end_date": apprenticeship.planned_end_date.isoformat(),
+            "weekly_hours": "30",
+            "otj_target_hours": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "mentor" in response.context["form"].errors
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.mentor_id != apprentice.pk
 
 
 def test_edit_refuses_bad_input_and_keeps_it(client, manager, apprenticeship, other_manager):
@@ -146,14 +191,6 @@ def test_edit_refuses_bad_input_and_keeps_it(client, manager, apprenticeship, ot
     before = apprenticeship.planned_end_date
     apprenticeship.refresh_from_db()
     assert apprenticeship.planned_end_date == before
-
-
-def test_a_pending_apprenticeship_cannot_be_made_active_by_hand(client, manager, acme, standard):
-    invitation = InvitationFactory(organisation=acme, apprenticeship__standard=standard)
-    apprenticeship = invitation.apprenticeship
-    client.force_login(manager)
-    form = client.get(edit(apprenticeship)).context["form"]
-    assert {value for value, _ in form.fields["status"].choices} == {"pending", "withdrawn"}
 
 
 def test_only_managers_edit(client, apprenticeship, mentor, apprentice, other_manager):
@@ -236,7 +273,7 @@ def test_an_apprentice_who_leaves_keeps_their_records_with_the_employer(
 ):
     client.force_login(apprentice)
     response = delete_account(client)
-    assert response.url == reverse("home")
+    assert response.url == reverse("progress:welcome")
     assert "_auth_user_id" not in client.session
     apprenticeship.refresh_from_db()
     ghost = apprenticeship.apprentice
@@ -281,7 +318,7 @@ def test_organisation_page_query_count_does_not_grow(
         extra, organisation=acme, kind="member", role="mentor", apprenticeship=None
     )
     client.force_login(manager)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(acme.get_absolute_url())
 
 

@@ -38,7 +38,7 @@ def pages_for():
         review.get_absolute_url(),
         initial.get_absolute_url(),
         reverse("skillscan:scan-history", kwargs={"pk": pk}),
-        reverse("tracker:portfolio", kwargs={"pk": pk}),
+        reverse("progress:portfolio", kwargs={"pk": pk}),
         reverse("accounts:profile"),
         reverse("accounts:account-delete"),
         reverse("standards:standard-list"),
@@ -50,17 +50,18 @@ def pages_for():
         reverse("skillscan:scan-submit", kwargs={"pk": draft.pk}),
     ]
     manager = [
-        reverse("tracker:dashboard"),
+        reverse("progress:dashboard"),
         reverse("tracker:evidence-queue"),
         reverse("skillscan:validation-queue"),
         reverse("skillscan:scan-validate", kwargs={"pk": review_scan.pk}),
         reverse("tracker:progress-review-create", kwargs={"pk": pk}),
         reverse("tracker:duty-sign-off", kwargs={"pk": pk, "number": 4}),
-        reverse("tracker:gateway", kwargs={"pk": pk}),
+        reverse("progress:gateway", kwargs={"pk": pk}),
         acme.get_absolute_url(),
         reverse("accounts:apprentice-invite", kwargs={"pk": acme.pk}),
         reverse("accounts:member-invite", kwargs={"pk": acme.pk}),
         reverse("accounts:apprenticeship-edit", kwargs={"pk": pk}),
+        reverse("accounts:apprenticeship-status", kwargs={"pk": pk}),
         reverse("accounts:organisation-create"),
     ]
     return {

@@ -5,7 +5,7 @@ it and signs the duty off; the duty page and the hours page show it. Axe checks 
 import pytest
 
 from tests.e2e.conftest import log_in, new_context
-from tracker.models import DutyProgress, Evidence
+from tracker.models import DutySignOff, Evidence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,8 +91,8 @@ def test_evidence_review_sign_off_and_hours(
     finally:
         mentor_context.close()
 
-    progress = DutyProgress.objects.get(apprenticeship=devops, duty__number=DUTY)
-    assert progress.status == "signed_off"
+    sign_off = DutySignOff.objects.get(apprenticeship=devops, duty__number=DUTY)
+    assert sign_off.action == "signed_off"
     page.goto(f"/apprenticeships/{devops.pk}/duties/")
     assert_accessible(page)
     row = page.get_by_role("row", name=f"Duty {DUTY}")

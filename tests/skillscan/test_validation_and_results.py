@@ -269,14 +269,14 @@ def test_results_page_queries_are_constant(client, sized, mentor, django_assert_
     make_scan(sized, status="validated", created_at=earlier, submitted_at=earlier)
     scan = make_scan(sized, stage="review", status="submitted")
     client.force_login(mentor)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(scan.get_absolute_url())
 
 
 def test_validation_page_queries_are_constant(client, sized, mentor, django_assert_num_queries):
     scan = make_scan(sized, status="submitted")
     client.force_login(mentor)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(validate_url(scan))
 
 

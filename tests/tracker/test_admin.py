@@ -2,13 +2,14 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ApprenticeshipFactory, EvidenceFactory, ProgressReviewFactory
+from tracker.models import DutySignOff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("size", [1, 10])
 @pytest.mark.parametrize(
-    "name", ["tracker_evidence", "tracker_dutyprogress", "tracker_progressreview"]
+    "name", ["tracker_evidence", "tracker_dutysignoff", "tracker_progressreview"]
 )
 def test_tracker_admin_lists_use_no_query_per_row(
     admin_client, acme, standard, django_assert_max_num_queries, size, name
@@ -17,6 +18,12 @@ def test_tracker_admin_lists_use_no_query_per_row(
         apprenticeship = ApprenticeshipFactory(organisation=acme, standard=standard)
         EvidenceFactory(apprenticeship=apprenticeship, status="accepted")
         ProgressReviewFactory(apprenticeship=apprenticeship)
+        DutySignOff.objects.create(
+            apprenticeship=apprenticeship,
+            duty=standard.duties.first(),
+            action="signed_off",
+            note="Seen it.",
+        )
     with django_assert_max_num_queries(10):
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
 
@@ -25,3 +32,17 @@ def test_evidence_admin_page_shows_its_history(admin_client, apprenticeship):
     evidence = EvidenceFactory(apprenticeship=apprenticeship)
     response = admin_client.get(reverse("admin:tracker_evidence_change", args=[evidence.pk]))
     assert response.status_code == 200
+
+
+def test_sign_offs_are_read_only_in_admin(admin_client, apprenticeship, standard):
+    sign_off = DutySignOff.objects.create(
+        apprenticeship=apprenticeship, duty=standard.duties.first(), action="signed_off"
+    )
+    assert admin_client.get(reverse("admin:tracker_dutysignoff_add")).status_code == 403
+    change = reverse("admin:tracker_dutysignoff_change", args=[sign_off.pk])
+    response = admin_client.post(change, {"action": "undone", "note": "edited"})
+    assert response.status_code == 403
+    sign_off.refresh_from_db()
+    assert (sign_off.action, sign_off.note) == ("signed_off", "")
+    delete = reverse("admin:tracker_dutysignoff_delete", args=[sign_off.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403

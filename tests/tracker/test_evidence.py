@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.factories import EvidenceFactory, KSBFactory
-from tracker.models import DutyProgress, Evidence, EvidenceFeedback
+from tracker.models import Evidence, EvidenceFeedback
+from tracker.selectors import duty_rows_from_database
 
 pytestmark = pytest.mark.django_db
 
@@ -224,8 +225,7 @@ def test_submit_records_it_and_starts_the_duty(as_apprentice, draft, apprentice)
     assert draft.status == "submitted" and draft.submitted_at
     feedback = draft.feedback.get()
     assert (feedback.decision, feedback.author) == ("submitted", apprentice)
-    progress = DutyProgress.objects.get(apprenticeship=draft.apprenticeship, duty__number=1)
-    assert progress.status == "in_progress"
+    assert duty_rows_from_database(draft.apprenticeship)[0].status == "in_progress"
 
 
 def test_submit_without_ksbs_is_refused(as_apprentice, apprenticeship):
@@ -317,8 +317,7 @@ def test_every_ksb_of_a_duty_accepted_makes_it_evidenced(
     submit(client, evidence)
     client.force_login(mentor)
     decide(client, evidence, "accepted")
-    progress = DutyProgress.objects.get(apprenticeship=apprenticeship, duty=duty)
-    assert progress.status == "evidenced"
+    assert duty_rows_from_database(apprenticeship)[1].status == "evidenced"
     html = client.get(
         reverse("tracker:duty-list", kwargs={"pk": apprenticeship.pk})
     ).content.decode()

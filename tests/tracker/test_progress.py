@@ -5,15 +5,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Apprenticeship
 from tests.factories import (
     ApprenticeshipFactory,
     EvidenceFactory,
     ProgressReviewFactory,
-    invitation_with_token,
     make_standard,
 )
-from tracker.models import DutyProgress, DutyProgressEvent, ProgressReview
+from tracker.models import DutySignOff, ProgressReview
+from tracker.selectors import duty_rows_from_database
 
 pytestmark = pytest.mark.django_db
 
@@ -22,21 +21,35 @@ def duty_url(apprenticeship, number, name="tracker:duty-detail"):
     return reverse(name, kwargs={"pk": apprenticeship.pk, "number": number})
 
 
-def test_duty_progress_rows_exist_from_the_start(apprenticeship):
-    assert DutyProgress.objects.filter(apprenticeship=apprenticeship).count() == 3
-    assert set(apprenticeship.duty_progress.values_list("status", flat=True)) == {"not_started"}
+def statuses(apprenticeship):
+    return [row.status for row in duty_rows_from_database(apprenticeship)]
 
 
-def test_accepting_an_invitation_starts_the_duty_progress(client, acme, standard):
-    invitation, token = invitation_with_token(
-        organisation=acme, email="new@example.com", apprenticeship__standard=standard
-    )
-    assert not DutyProgress.objects.filter(apprenticeship=invitation.apprenticeship).exists()
-    from tests.conftest import verified_user
+def test_a_new_apprenticeship_has_every_duty_not_started_and_nothing_stored(apprenticeship):
+    assert statuses(apprenticeship) == ["not_started"] * 3
+    assert not DutySignOff.objects.exists()
 
-    client.force_login(verified_user("new@example.com", "New"))
-    client.post(reverse("accounts:invitation-accept", kwargs={"token": token}))
-    assert DutyProgress.objects.filter(apprenticeship=invitation.apprenticeship).count() == 3
+
+def test_reading_duty_pages_writes_nothing(
+    as_apprentice, apprenticeship, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for url in (
+        reverse("tracker:duty-list", kwargs={"pk": apprenticeship.pk}),
+        duty_url(apprenticeship, 1),
+        apprenticeship.get_absolute_url(),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert as_apprentice.get(url).status_code == 200
+        writes = [
+            q["sql"]
+            for q in queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+            and "django_session" not in q["sql"]
+        ]
+        assert not writes, (url, writes)
 
 
 # --- sign-off -------------------------------------------------------------------------------------
@@ -48,18 +61,18 @@ def test_mentor_signs_off_a_duty_with_a_note_after_confirming(as_mentor, apprent
     assert "Sign off duty 1 for Alex Apprentice?" in page
     response = as_mentor.post(url, {"note": ""})
     assert "Add a note" in response.content.decode()
-    assert (
-        DutyProgress.objects.get(apprenticeship=apprenticeship, duty__number=1).status
-        == "not_started"
-    )
-    as_mentor.post(url, {"note": "Seen running the release train."})
-    progress = DutyProgress.objects.get(apprenticeship=apprenticeship, duty__number=1)
-    assert (progress.status, progress.signed_off_by, progress.note) == (
+    assert statuses(apprenticeship)[0] == "not_started"
+    response = as_mentor.post(url, {"note": "Seen running the release train."}, follow=True)
+    assert "Duty 1 signed off." in response.content.decode()
+    sign_off = DutySignOff.objects.get()
+    assert (sign_off.action, sign_off.by, sign_off.note, sign_off.duty.number) == (
         "signed_off",
         mentor,
         "Seen running the release train.",
+        1,
     )
-    assert progress.signed_off_at
+    assert sign_off.at
+    assert statuses(apprenticeship)[0] == "signed_off"
     html = as_mentor.get(duty_url(apprenticeship, 1)).content.decode()
     assert "Signed off" in html and "Seen running the release train." in html
 
@@ -67,13 +80,16 @@ def test_mentor_signs_off_a_duty_with_a_note_after_confirming(as_mentor, apprent
 def test_undoing_a_sign_off_needs_a_reason_and_is_kept(as_mentor, apprenticeship, mentor):
     as_mentor.post(duty_url(apprenticeship, 2, "tracker:duty-sign-off"), {"note": "Done"})
     url = duty_url(apprenticeship, 2, "tracker:duty-sign-off-undo")
+    assert "It was signed off by Mina Mentor" in as_mentor.get(url).content.decode()
     response = as_mentor.post(url, {"reason": "  "})
     assert "Say why the sign-off is being undone." in response.content.decode()
     as_mentor.post(url, {"reason": "Signed off the wrong duty."})
-    progress = DutyProgress.objects.get(apprenticeship=apprenticeship, duty__number=2)
-    assert progress.status == "not_started" and progress.signed_off_by is None
-    events = [(e.action, e.note) for e in DutyProgressEvent.objects.filter(duty_progress=progress)]
-    assert events == [("signed_off", "Done"), ("undone", "Signed off the wrong duty.")]
+    assert statuses(apprenticeship)[1] == "not_started"
+    events = [(e.action, e.note, e.by) for e in DutySignOff.objects.order_by("pk")]
+    assert events == [
+        ("signed_off", "Done", mentor),
+        ("undone", "Signed off the wrong duty.", mentor),
+    ]
     html = as_mentor.get(duty_url(apprenticeship, 2)).content.decode()
     assert "Sign-off undone" in html and "Signed off the wrong duty." in html
 
@@ -84,19 +100,51 @@ def test_only_supervisors_sign_off(client, apprenticeship, apprentice, other_man
     assert client.post(url, {"note": "Me"}).status_code == 403
     client.force_login(other_manager)
     assert client.post(url, {"note": "Me"}).status_code == 404
-    assert not DutyProgress.objects.filter(status="signed_off").exists()
+    assert not DutySignOff.objects.exists()
 
 
-def test_signing_off_twice_or_undoing_nothing_is_refused(as_mentor, apprenticeship):
+def test_signing_off_twice_says_so_and_nothing_else(as_mentor, apprenticeship):
     url = duty_url(apprenticeship, 1, "tracker:duty-sign-off")
-    as_mentor.post(url, {"note": "Once"})
-    response = as_mentor.post(url, {"note": "Twice"}, follow=True)
-    assert "already signed off" in response.content.decode()
+    as_mentor.post(url, {"note": "Once"}, follow=True)
+    for response in (
+        as_mentor.get(url, follow=True),
+        as_mentor.post(url, {"note": "Twice"}, follow=True),
+    ):
+        html = response.content.decode()
+        assert "Duty 1 is already signed off." in html
+        assert "Duty 1 signed off." not in html
     response = as_mentor.post(
         duty_url(apprenticeship, 2, "tracker:duty-sign-off-undo"), {"reason": "x"}, follow=True
     )
-    assert "not signed off" in response.content.decode()
-    assert DutyProgressEvent.objects.count() == 1
+    html = response.content.decode()
+    assert "Duty 2 is not signed off." in html and "is undone" not in html
+    assert DutySignOff.objects.count() == 1
+
+
+def test_a_sign_off_refused_by_the_service_shows_only_the_error(as_mentor, apprenticeship, mentor):
+    """Two tabs: the second confirms a sign-off the first has already made."""
+    from tracker.services import duty_sign_off
+
+    url = duty_url(apprenticeship, 1, "tracker:duty-sign-off")
+    assert as_mentor.get(url).status_code == 200
+    duty_sign_off(
+        apprenticeship=apprenticeship,
+        duty=apprenticeship.standard.duties.get(number=1),
+        user=mentor,
+        note="First tab",
+    )
+    html = as_mentor.post(url, {"note": "Second tab"}, follow=True).content.decode()
+    assert "already signed off" in html and "Duty 1 signed off." not in html
+    assert DutySignOff.objects.count() == 1
+
+
+def test_a_duty_of_another_standard_cannot_be_signed_off(apprenticeship, mentor):
+    from tracker.services import TrackerError, duty_sign_off
+
+    other = make_standard(duties=1).duties.get()
+    with pytest.raises(TrackerError):
+        duty_sign_off(apprenticeship=apprenticeship, duty=other, user=mentor, note="x")
+    assert not DutySignOff.objects.exists()
 
 
 def test_duty_page_lists_each_ksb_with_its_evidence_and_what_is_missing(
@@ -113,7 +161,7 @@ def test_duty_page_lists_each_ksb_with_its_evidence_and_what_is_missing(
     response = as_apprentice.get(duty_url(apprenticeship, 1))
     html = response.content.decode()
     assert "Accepted work" in html and "Private draft" not in html
-    assert [k.code for k in response.context["missing"]] == [k.code for k in ksbs[2:]]
+    assert [k.code for k in response.context["page"].missing] == [k.code for k in ksbs[2:]]
     assert f"2 of {len(ksbs)} KSBs evidenced" in html
     assert as_apprentice.get(duty_url(apprenticeship, 99)).status_code == 404
 
@@ -287,11 +335,11 @@ def busy(request, acme, apprentice, mentor):
     [
         ("tracker:evidence-list", lambda a: {"pk": a.pk}, "apprentice", 9),
         ("tracker:evidence-queue", lambda a: {}, "mentor", 6),
-        ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 10),
-        ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 11),
+        ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 8),
+        ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 10),
         ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 6),
         ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 5),
-        ("apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 14),
+        ("progress:apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 14),
         ("tracker:evidence-create", lambda a: {"pk": a.pk}, "apprentice", 7),
     ],
 )
@@ -312,5 +360,10 @@ def test_evidence_detail_queries(client, busy, apprentice, django_assert_num_que
         client.get(evidence.get_absolute_url())
 
 
-def test_apprenticeship_standard_cannot_be_changed_under_its_progress(apprenticeship):
-    assert Apprenticeship.objects.get(pk=apprenticeship.pk).duty_progress.count() == 3
+def test_a_signed_off_duty_cannot_be_deleted_from_its_standard(apprenticeship, mentor):
+    from django.db.models import ProtectedError
+
+    duty = apprenticeship.standard.duties.get(number=1)
+    DutySignOff.objects.create(apprenticeship=apprenticeship, duty=duty, action="signed_off")
+    with pytest.raises(ProtectedError):
+        duty.delete()

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         near_gateway = Apprenticeship.objects.get(apprentice__email="apprentice3@example.com")
         pages = [
             ("apprentice home", "apprentice@example.com", first.get_absolute_url()),
-            ("employer dashboard", "manager@example.com", reverse("tracker:dashboard")),
+            ("employer dashboard", "manager@example.com", reverse("progress:dashboard")),
             ("apprenticeship overview", "manager@example.com", first.get_absolute_url()),
             (
                 "scan page",
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             (
                 "portfolio",
                 "apprentice3@example.com",
-                reverse("tracker:portfolio", kwargs={"pk": near_gateway.pk}),
+                reverse("progress:portfolio", kwargs={"pk": near_gateway.pk}),
             ),
         ]
         self.stdout.write(f"{'page':<26}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Apprenticeship, Membership, Organisation, User
-from demo.evidence import plan_evidence, plan_reviews, save_duty_progress, save_evidence
+from accounts.models import Apprenticeship, Membership, Organisation, StatusChange, User
+from demo.evidence import moment, plan_evidence, plan_reviews, save_evidence, save_sign_offs
 from demo.scans import build_scan, improved, initial_scores, save_scans
 from standards.models import Standard
 from tracker.models import ProgressReview
@@ -186,6 +186,18 @@ class Command(BaseCommand):
             apprenticeship.otj_target_hours = apprenticeship.default_otj_target_hours
             new.append(apprenticeship)
         Apprenticeship.objects.bulk_create(new, batch_size=500)
+        StatusChange.objects.bulk_create(
+            [
+                StatusChange(
+                    apprenticeship=apprenticeship,
+                    new_status=apprenticeship.status,
+                    at=moment(apprenticeship.start_date),
+                    note="Demo data: started on this date.",
+                )
+                for apprenticeship in new
+            ],
+            batch_size=500,
+        )
         return len(new)
 
     def _scans(self, standard, users, today):
@@ -343,12 +355,8 @@ class Command(BaseCommand):
                 reviews += plan_reviews(apprenticeship, today)
             planned += items
         count = save_evidence(planned, lambda a: a.mentor)
-        save_duty_progress(
-            apprenticeships,
-            duties,
-            planned,
-            lambda a, duty, status: duty.number in sign_offs.get(a.pk, ()),
-            today,
+        save_sign_offs(
+            apprenticeships, duties, lambda a, duty: duty.number in sign_offs.get(a.pk, ()), today
         )
         ProgressReview.objects.bulk_create(reviews, batch_size=2000)
         return count, len(reviews)

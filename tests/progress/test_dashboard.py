@@ -9,19 +9,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Apprenticeship, Membership, User
+from accounts.models import Apprenticeship, Membership, StatusChange, User
+from progress import dashboard
 from tests.factories import (
     ApprenticeshipFactory,
     EvidenceFactory,
     ProgressReviewFactory,
     make_scan,
 )
-from tracker import dashboard
-from tracker.models import DutyProgress, StatusChange
+from tracker.models import DutySignOff
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD = reverse("tracker:dashboard")
+DASHBOARD = reverse("progress:dashboard")
 
 
 def _progress(apprenticeship, today=None):
@@ -53,21 +53,24 @@ def accept(apprenticeship, ksbs=(), hours=Decimal(0), status="accepted"):
     )
 
 
+def sign_off(apprenticeship, *numbers):
+    for duty in apprenticeship.standard.duties.filter(number__in=numbers or range(1, 100)):
+        DutySignOff.objects.create(apprenticeship=apprenticeship, duty=duty, action="signed_off")
+
+
 def test_row_numbers_on_a_hand_built_case(year_long):
     ksbs = list(year_long.standard.ksbs.all())  # 9 KSBs
     for _ in range(4):
         accept(year_long, ksbs[:3], Decimal("22.5"))  # 90 hours accepted, KSBs 1-3
     accept(year_long, ksbs[3:4], Decimal(10), status="submitted")
-    DutyProgress.objects.filter(apprenticeship=year_long, duty__number=1).update(
-        status="signed_off"
-    )
+    sign_off(year_long, 1)
     make_scan(year_long, status="submitted")
     row = _progress(year_long)
     assert (row.duties_signed, row.duties_total) == (1, 3)
     assert (row.ksbs_covered, row.ksbs_total) == (3, 9)
-    assert round(row.coverage, 1) == 33.3
-    assert row.hours_accepted == Decimal(90)
-    assert round(row.hours_expected, 1) == 100.0
+    assert row.coverage == 33
+    assert row.accepted_hundredths == 9000
+    assert row.expected_tenths == 1000
     assert not row.behind  # 90 >= 0.9 x 100
     assert row.evidence_waiting == 1 and row.scan_waiting
     assert row.review_days == 84 - 100 and row.review_overdue  # no review in 12 weeks
@@ -180,13 +183,13 @@ def test_csv_streams_every_row_of_the_filter_and_only_visible_ones(
     for _ in range(30):
         ApprenticeshipFactory(organisation=acme, standard=standard)
     client.force_login(manager)
-    response = client.get(reverse("tracker:dashboard-csv"))
+    response = client.get(reverse("progress:dashboard-csv"))
     assert response.streaming
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["apprentice", "email", "standard"]
     assert len(rows) == 31  # all 30, not a page of 25; Globex's apprentice is not there
     assert all("globex" not in ",".join(row) for row in rows)
-    filtered = client.get(reverse("tracker:dashboard-csv"), {"status": "paused"})
+    filtered = client.get(reverse("progress:dashboard-csv"), {"status": "paused"})
     assert len(list(csv.reader(io.StringIO(b"".join(filtered.streaming_content).decode())))) == 1
 
 
@@ -250,7 +253,7 @@ def _ready(apprenticeship, mentor):
     accept(apprenticeship, apprenticeship.standard.ksbs.all(), Decimal(24))
     apprenticeship.otj_target_hours = 24
     apprenticeship.save()
-    DutyProgress.objects.filter(apprenticeship=apprenticeship).update(status="signed_off")
+    sign_off(apprenticeship)
     make_scan(apprenticeship, status="validated")
     now = timezone.now()
     ProgressReviewFactory(
@@ -268,7 +271,7 @@ def test_the_checklist_says_what_is_missing(client, apprentice, apprenticeship):
     assert [c.done for c in gateway.checks] == [False] * 5
     assert not gateway.ready
     assert gateway.checks[0].detail.startswith("0 of 9 KSBs; missing K1, K2")
-    assert gateway.checks[3].detail == "No scan yet"
+    assert gateway.checks[3].detail == "No scan submitted yet"
 
 
 def test_the_checklist_holds_and_the_mentor_marks_gateway(
@@ -277,13 +280,12 @@ def test_the_checklist_holds_and_the_mentor_marks_gateway(
     _ready(apprenticeship, mentor)
     client.force_login(apprentice)
     assert client.get(apprenticeship.get_absolute_url()).context["gateway"].ready
-    assert (
-        client.post(reverse("tracker:gateway", kwargs={"pk": apprenticeship.pk})).status_code == 403
-    )
+    mark = reverse("progress:gateway-mark", kwargs={"pk": apprenticeship.pk})
+    assert client.post(mark).status_code == 403
     client.force_login(mentor)
-    url = reverse("tracker:gateway", kwargs={"pk": apprenticeship.pk})
+    url = reverse("progress:gateway", kwargs={"pk": apprenticeship.pk})
     assert "Every line holds" in client.get(url).content.decode()
-    client.post(url, {"note": "Ready for EPA"})
+    client.post(mark, {"note": "Ready for EPA"})
     apprenticeship.refresh_from_db()
     assert apprenticeship.status == "gateway"
     change = StatusChange.objects.get()
@@ -298,9 +300,11 @@ def test_the_checklist_holds_and_the_mentor_marks_gateway(
 def test_gateway_is_refused_until_every_line_holds(client, apprenticeship, mentor):
     client.force_login(mentor)
     response = client.post(
-        reverse("tracker:gateway", kwargs={"pk": apprenticeship.pk}), follow=True
+        reverse("progress:gateway-mark", kwargs={"pk": apprenticeship.pk}), follow=True
     )
-    assert "Not every line of the gateway checklist holds yet." in response.content.decode()
+    html = response.content.decode()
+    assert "It cannot become “at gateway” yet" in html
+    assert "“Every duty is signed off” does not hold" in html
     apprenticeship.refresh_from_db()
     assert apprenticeship.status == "active"
     assert not StatusChange.objects.exists()
@@ -333,7 +337,7 @@ def test_portfolio_lists_each_ksb_with_accepted_evidence_and_score(
     )
     make_scan(apprenticeship, status="validated", scores={k.code: 3 for k in ksbs})
     client.force_login(apprentice)
-    response = client.get(reverse("tracker:portfolio", kwargs={"pk": apprenticeship.pk}))
+    response = client.get(reverse("progress:portfolio", kwargs={"pk": apprenticeship.pk}))
     html = response.content.decode()
     assert "Built the pipeline" in html and "Not yet accepted" not in html
     assert "Latest agreed score: 3" in html
@@ -343,7 +347,7 @@ def test_portfolio_lists_each_ksb_with_accepted_evidence_and_score(
         csv.reader(
             io.StringIO(
                 client.get(
-                    reverse("tracker:portfolio-csv", kwargs={"pk": apprenticeship.pk})
+                    reverse("progress:portfolio-csv", kwargs={"pk": apprenticeship.pk})
                 ).content.decode()
             )
         )
@@ -366,7 +370,7 @@ def test_portfolio_lists_each_ksb_with_accepted_evidence_and_score(
 def test_portfolio_is_404_for_others(client, other_apprentice, other_manager, apprenticeship):
     for user in (other_apprentice, other_manager):
         client.force_login(user)
-        for name in ("tracker:portfolio", "tracker:portfolio-csv"):
+        for name in ("progress:portfolio", "progress:portfolio-csv"):
             assert client.get(reverse(name, kwargs={"pk": apprenticeship.pk})).status_code == 404
 
 
@@ -379,7 +383,7 @@ def test_portfolio_queries_do_not_grow(
         accept(apprenticeship, ksbs[n % 9 : n % 9 + 2], Decimal(1))
     client.force_login(apprentice)
     with django_assert_num_queries(9):
-        client.get(reverse("tracker:portfolio", kwargs={"pk": apprenticeship.pk}))
+        client.get(reverse("progress:portfolio", kwargs={"pk": apprenticeship.pk}))
 
 
 # --- the apprentice's home --------------------------------------------------------------------

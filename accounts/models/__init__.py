@@ -1,0 +1,24 @@
+from .apprenticeships import (
+    Apprenticeship,
+    ApprenticeshipQuerySet,
+    StatusChange,
+    StatusWriteError,
+)
+from .invitations import INVITATION_VALID_DAYS, Invitation, InvitationQuerySet, hash_token
+from .people import Membership, Organisation, OrganisationQuerySet, User, UserManager
+
+__all__ = [
+    "INVITATION_VALID_DAYS",
+    "Apprenticeship",
+    "ApprenticeshipQuerySet",
+    "Invitation",
+    "InvitationQuerySet",
+    "Membership",
+    "Organisation",
+    "OrganisationQuerySet",
+    "StatusChange",
+    "StatusWriteError",
+    "User",
+    "UserManager",
+    "hash_token",
+]

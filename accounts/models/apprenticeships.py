@@ -1,0 +1,230 @@
+"""Apprenticeships and the history of their status."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from standards.models import Standard
+
+from ..rules import DAYS_PER_MONTH, months_between, otj_minimum_hours
+from .people import Membership, Organisation, User
+
+
+class StatusWriteError(Exception):
+    """Code tried to write an apprenticeship's status other than through the status service."""
+
+
+class ApprenticeshipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The apprenticeships on which ``user`` has a role (see accounts/permissions.py): their
+        own as apprentice, the ones they mentor while a member of the organisation, every one
+        of the organisations they manage; all for superusers; none for anonymous or inactive
+        users. Every view of apprenticeship data starts here or from the permission layer."""
+        from ..permissions import apprenticeships_where
+
+        return self.filter(apprenticeships_where(user))
+
+    def supervised_by(self, user):
+        """The apprenticeships ``user`` supervises as employer (mentor, manager or admin):
+        visible_to without their own, so nobody supervises themselves."""
+        from ..permissions import EMPLOYER, apprenticeships_where
+
+        return self.filter(apprenticeships_where(user, EMPLOYER))
+
+    def for_list(self):
+        """What a list row shows, in a constant number of queries."""
+        return self.select_related("apprentice", "standard", "organisation", "mentor")
+
+
+class Apprenticeship(models.Model):
+    """One apprentice on one standard at one employer, from start to planned end."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Invitation pending"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "On a break"
+        GATEWAY = "gateway", "At gateway"
+        COMPLETED = "completed", "Completed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    apprentice = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="apprenticeships",
+        help_text="Empty while the invitation is pending.",
+    )
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="apprenticeships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="apprenticeships"
+    )
+    mentor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mentored_apprenticeships",
+    )
+    start_date = models.DateField()
+    planned_end_date = models.DateField()
+    weekly_hours = models.DecimalField(
+        "working hours a week",
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal(30),
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(60))],
+    )
+    otj_target_hours = models.PositiveIntegerField(
+        "off-the-job target (hours)",
+        blank=True,
+        help_text="Minimum off-the-job training hours. Leave empty to use 6 hours a week over "
+        "the planned weeks (20% of the working hours for weeks under 30 hours).",
+    )
+    # Written only by accounts.status.apprenticeship_status_change, which records each change.
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ApprenticeshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_end_date__gt=models.F("start_date")),
+                name="accounts_apprenticeship_end_after_start",
+                violation_error_message="The planned end date must be after the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(otj_target_hours__gte=0),
+                name="accounts_apprenticeship_otj_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gt=0) & Q(weekly_hours__lte=60),
+                name="accounts_apprenticeship_weekly_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(apprentice__isnull=False) | Q(status__in=["pending", "withdrawn"]),
+                name="accounts_apprenticeship_apprentice_unless_pending",
+                violation_error_message="Only a pending or withdrawn apprenticeship may have no "
+                "apprentice.",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["pending", "active", "paused", "gateway", "completed", "withdrawn"]
+                ),
+                name="accounts_apprenticeship_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mentor=models.F("apprentice")),
+                name="accounts_apprenticeship_not_own_mentor",
+                violation_error_message="An apprentice cannot be their own mentor.",
+            ),
+        ]
+
+    def __str__(self):
+        who = self.apprentice or "invited apprentice"
+        return f"{who}: {self.standard.reference} {self.standard.title} at {self.organisation}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """Saves everything but the status, which only the status service changes (and
+        records): an edit made at the same moment as a status change never undoes it."""
+        if self.otj_target_hours is None:
+            self.otj_target_hours = self.default_otj_target_hours
+        if not self._state.adding:
+            changed = self.status != getattr(self, "_status_in_db", self.status)
+            if changed or (update_fields is not None and "status" in update_fields):
+                raise StatusWriteError(
+                    "An apprenticeship's status changes only through "
+                    "accounts.status.apprenticeship_status_change."
+                )
+            if update_fields is None:
+                update_fields = [
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.name != "status"
+                ]
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def get_absolute_url(self):
+        # The apprenticeship's home page draws on every app, so the top app (progress) serves it.
+        return reverse("progress:apprenticeship-home", kwargs={"pk": self.pk})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_in_db = instance.__dict__.get("status")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._status_in_db = self.__dict__.get("status")
+
+    def clean(self):
+        super().clean()
+        if self.start_date and self.planned_end_date and self.planned_end_date <= self.start_date:
+            raise ValidationError(
+                {"planned_end_date": "The planned end date must be after the start date."},
+                code="end_before_start",
+            )
+        if self.mentor_id and self.mentor_id == self.apprentice_id:
+            raise ValidationError(
+                {"mentor": "An apprentice cannot be their own mentor: choose someone else."},
+                code="own_mentor",
+            )
+        if (
+            self.mentor_id
+            and self.organisation_id
+            and not Membership.objects.filter(
+                user_id=self.mentor_id, organisation_id=self.organisation_id
+            ).exists()
+        ):
+            raise ValidationError(
+                {"mentor": "The mentor must be a member of the organisation."},
+                code="mentor_not_member",
+            )
+
+    @property
+    def default_otj_target_hours(self):
+        return otj_minimum_hours(self.start_date, self.planned_end_date, self.weekly_hours)
+
+    @property
+    def duration_months(self):
+        """Planned length in months, rounded (26 April 2026 to 25 April 2028 is 24)."""
+        days = (self.planned_end_date - self.start_date).days
+        return max(1, round(days / DAYS_PER_MONTH))
+
+    def month_of_programme(self, today=None):
+        """1-based month of the programme today (0 before the start), capped at the duration."""
+        today = today or date.today()
+        if today < self.start_date:
+            return 0
+        return min(months_between(self.start_date, today) + 1, self.duration_months)
+
+
+class StatusChange(models.Model):
+    """A change of an apprenticeship's status: from, to, who, when and why. Kept for good; the
+    first record of an apprenticeship has no "from" (it was created)."""
+
+    apprenticeship = models.ForeignKey(
+        Apprenticeship, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    old_status = models.CharField(max_length=10, choices=Apprenticeship.Status, blank=True)
+    new_status = models.CharField(max_length=10, choices=Apprenticeship.Status)
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    note = models.TextField("reason", blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        before = self.get_old_status_display() if self.old_status else "Created"
+        return f"{before} -> {self.get_new_status_display()}"

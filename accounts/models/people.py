@@ -1,0 +1,145 @@
+"""People and the organisations they belong to."""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+
+class UserManager(BaseUserManager):
+    """Users are found by e-mail address, whatever its case."""
+
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person using the service; the e-mail address is the login."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(
+        "e-mail address",
+        unique=True,
+        error_messages={"unique": "A user with this e-mail address already exists."},
+    )
+    full_name = models.CharField("full name", max_length=200, blank=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="A user with this e-mail address already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email)
+
+    def get_full_name(self):
+        return self.full_name
+
+    @cached_property
+    def is_employer(self):
+        """A manager or mentor somewhere (or a superuser): the navigation shows employer pages."""
+        return self.is_superuser or self.memberships.exists()
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Organisations where the user has a role: member (any role); all for superusers."""
+        from ..permissions import organisations_where
+
+        return self.filter(organisations_where(user))
+
+    def managed_by(self, user):
+        """Organisations where the user may manage people: manager; all for superusers."""
+        from ..permissions import Action, organisations_where, roles_allowed
+
+        return self.filter(organisations_where(user, roles_allowed(Action.MANAGE_PEOPLE)))
+
+
+class Organisation(models.Model):
+    """An employer. Its managers see every apprenticeship of it; its mentors those they mentor."""
+
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:organisation-detail", kwargs={"pk": self.pk})
+
+
+class Membership(models.Model):
+    """A person's role at an organisation."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        MENTOR = "mentor", "Mentor"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role, default=Role.MENTOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation_id", "role", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="accounts_membership_user_organisation_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["manager", "mentor"]), name="accounts_membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display().lower()} at {self.organisation})"

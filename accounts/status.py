@@ -1,0 +1,106 @@
+"""The one writer of an apprenticeship's status. Every change is checked against the table of
+transitions below and the permission table, guarded where a status has conditions (gateway only
+when its checklist holds, recomputed under a row lock), and recorded with who, when, from, to
+and why in StatusChange.
+
+Apps higher up register their conditions with ``register_guard`` in their AppConfig.ready(), so
+this module never imports them: progress registers the gateway checklist."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Apprenticeship, StatusChange
+from .permissions import Action, check, may
+
+S = Apprenticeship.Status
+
+# (from, to) -> the action the permission table must allow the person who makes the change.
+TRANSITIONS = {
+    (S.PENDING, S.ACTIVE): Action.JOIN,
+    (S.PENDING, S.WITHDRAWN): Action.CHANGE_STATUS,
+    (S.ACTIVE, S.PAUSED): Action.CHANGE_STATUS,
+    (S.ACTIVE, S.GATEWAY): Action.MARK_GATEWAY,
+    (S.ACTIVE, S.WITHDRAWN): Action.CHANGE_STATUS,
+    (S.PAUSED, S.ACTIVE): Action.CHANGE_STATUS,
+    (S.PAUSED, S.WITHDRAWN): Action.CHANGE_STATUS,
+    (S.GATEWAY, S.ACTIVE): Action.CHANGE_STATUS,
+    (S.GATEWAY, S.COMPLETED): Action.CHANGE_STATUS,
+    (S.GATEWAY, S.WITHDRAWN): Action.CHANGE_STATUS,
+}
+# Changes that need no reason: joining (the invitation says why) and gateway (the checklist).
+NO_REASON_NEEDED = frozenset({Action.JOIN, Action.MARK_GATEWAY})
+
+
+class StatusError(Exception):
+    """A status change that is not allowed now; the message says why, for the user."""
+
+
+def _needs_apprentice(apprenticeship):
+    if apprenticeship.apprentice_id is None:
+        return ["it has no apprentice yet"]
+    return []
+
+
+# to-status -> [guard(apprenticeship) -> list of problems, empty when the change may go ahead]
+_GUARDS = {S.ACTIVE: [_needs_apprentice], S.PAUSED: [_needs_apprentice]}
+
+
+def register_guard(status, guard):
+    """Add a condition for moving to ``status``: ``guard(apprenticeship)`` returns what stops
+    it, as short phrases ("not every duty is signed off"), or an empty list. Guards run inside
+    the status change's transaction, after the apprenticeship's row is locked."""
+    guards = _GUARDS.setdefault(status, [])
+    if guard not in guards:
+        guards.append(guard)
+
+
+def allowed_transitions(apprenticeship, role):
+    """The statuses ``role`` may move the apprenticeship to from its current status, as
+    [(status, action)]."""
+    return [
+        (to, action)
+        for (before, to), action in TRANSITIONS.items()
+        if before == apprenticeship.status and may(role, action)
+    ]
+
+
+def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
+    """Move the apprenticeship to ``to`` on behalf of ``by``, record the change, and return the
+    apprenticeship as it now is. Raises StatusError for a change the rules do not allow now,
+    NotAllowed when ``by`` may not make it, ValidationError when a reason is missing."""
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Apprenticeship.objects.select_for_update().get(pk=apprenticeship.pk)
+        before = S(locked.status)
+        action = TRANSITIONS.get((before, to))
+        if action is None:
+            raise StatusError(
+                f"An apprenticeship that is “{before.label.lower()}” cannot become "
+                f"“{S(to).label.lower()}”."
+            )
+        check(by, locked, action)
+        if not reason and action not in NO_REASON_NEEDED:
+            raise ValidationError({"reason": "Say why the status changes."}, code="required")
+        problems = [problem for guard in _GUARDS.get(to, []) for problem in guard(locked)]
+        if problems:
+            raise StatusError(
+                f"It cannot become “{S(to).label.lower()}” yet: {'; '.join(problems)}."
+            )
+        StatusChange.objects.create(
+            apprenticeship=locked, old_status=before, new_status=to, by=by, note=reason
+        )
+        Apprenticeship.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+    apprenticeship.refresh_from_db(fields=["status", "updated_at"])
+    return apprenticeship
+
+
+def apprenticeship_status_created(*, apprenticeship, by, reason):
+    """Record the status an apprenticeship was created with: the first line of its history."""
+    return StatusChange.objects.create(
+        apprenticeship=apprenticeship,
+        old_status="",
+        new_status=apprenticeship.status,
+        by=by,
+        note=reason,
+    )

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ProgressConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "progress"
+    verbose_name = "Progress"
+
+    def ready(self):
+        from accounts.models import Apprenticeship
+        from accounts.status import register_guard
+
+        from .selectors import gateway_guard
+
+        # Gateway only when its checklist holds, checked again inside the status change.
+        register_guard(Apprenticeship.Status.GATEWAY, gateway_guard)

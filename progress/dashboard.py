@@ -1,0 +1,356 @@
+"""The employer's dashboard: every visible apprenticeship with its progress, computed in the
+database from the SQL forms of the rule books, so a page of 25 rows, its counts, its sorting and
+its filters take a constant number of queries whether there are 10 or 1,000 rows."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from accounts.models import Apprenticeship, User
+from core.tables import choice, pick, sort_value
+from skillscan.models import SkillScan
+from skillscan.rules import latest_scan_sql
+from standards.models import KSB, Duty
+from tracker.models import Evidence
+from tracker.rules import (
+    accepted_hundredths_sql,
+    duties_signed_sql,
+    expected_tenths_sql,
+    ksbs_covered_sql,
+    latest_review_signed_sql,
+    on_track_sql,
+    percent_sql,
+    review_days_sql,
+    target_met_sql,
+)
+
+from .rules import attention_reasons, needs_attention_sql, ready_for_gateway_sql
+
+
+def _count(queryset, group):
+    """Count rows of ``queryset`` (filtered on OuterRef, grouped by ``group``), 0 for none."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _boolean(condition):
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def _latest(queryset):
+    return Subquery(queryset.order_by("-updated_at").values("updated_at")[:1])
+
+
+def _annotations(today):
+    """Every figure the dashboard knows, by name, with the names each one needs first."""
+    own = OuterRef("pk")
+    return {
+        "duties_total": (
+            (),
+            _count(Duty.objects.filter(standard=OuterRef("standard")), "standard"),
+        ),
+        "duties_signed": ((), duties_signed_sql()),
+        "ksbs_total": ((), _count(KSB.objects.filter(standard=OuterRef("standard")), "standard")),
+        "ksbs_covered": ((), ksbs_covered_sql()),
+        "coverage": (("ksbs_total", "ksbs_covered"), percent_sql("ksbs_covered", "ksbs_total")),
+        "accepted_hundredths": ((), accepted_hundredths_sql()),
+        "expected_tenths": ((), expected_tenths_sql(today)),
+        "on_track": (("accepted_hundredths", "expected_tenths"), on_track_sql()),
+        "behind": (("on_track",), _boolean(Q(on_track=False))),
+        "hours_target_met": (("accepted_hundredths",), target_met_sql()),
+        "evidence_waiting": (
+            (),
+            _count(
+                Evidence.objects.filter(apprenticeship=own, status=Evidence.Status.SUBMITTED),
+                "apprenticeship",
+            ),
+        ),
+        "scan_waiting": (
+            (),
+            Exists(SkillScan.objects.filter(apprenticeship=own, status=SkillScan.Status.SUBMITTED)),
+        ),
+        "latest_scan_status": ((), latest_scan_sql("status")),
+        "review_days": ((), review_days_sql(today)),
+        "review_overdue": (("review_days",), _boolean(Q(review_days__lt=0))),
+        "latest_review_signed": ((), latest_review_signed_sql()),
+        "needs_attention": (
+            ("behind", "review_overdue", "evidence_waiting", "scan_waiting"),
+            needs_attention_sql(),
+        ),
+        "ready_for_gateway": (
+            (
+                "ksbs_total",
+                "ksbs_covered",
+                "duties_total",
+                "duties_signed",
+                "hours_target_met",
+                "latest_scan_status",
+                "latest_review_signed",
+                "review_days",
+            ),
+            ready_for_gateway_sql(),
+        ),
+        # The latest change to its evidence or scans, or its creation when there is none (SQLite's
+        # greatest of a NULL is NULL, so each is coalesced).
+        "last_activity": (
+            (),
+            Greatest(
+                Coalesce(_latest(Evidence.objects.filter(apprenticeship=own)), F("created_at")),
+                Coalesce(_latest(SkillScan.objects.filter(apprenticeship=own)), F("created_at")),
+                F("created_at"),
+            ),
+        ),
+    }
+
+
+SHOWN = (
+    "duties_total",
+    "duties_signed",
+    "coverage",
+    "accepted_hundredths",
+    "expected_tenths",
+    "behind",
+    "evidence_waiting",
+    "scan_waiting",
+    "review_days",
+    "review_overdue",
+    "needs_attention",
+    "ready_for_gateway",
+    "last_activity",
+)
+
+
+def with_progress(queryset, today=None, names=SHOWN):
+    """Annotate apprenticeships with the named figures (and those they are computed from);
+    each costs a correlated subquery or an expression per row, so ask only for what is used."""
+    known = _annotations(today or date.today())
+    done = set()
+
+    def add(qs, name):
+        if name in done:
+            return qs
+        needs, expression = known[name]
+        for need in needs:
+            qs = add(qs, need)
+        done.add(name)
+        return qs.annotate(**{name: expression})
+
+    for name in names:
+        queryset = add(queryset, name)
+    return queryset
+
+
+# sort key -> the figures to order by (ascending); "-key" reverses them
+SORTS = {
+    "apprentice": ("apprentice__full_name", "apprentice__email"),
+    "standard": ("standard__reference", "standard__version"),
+    "month": ("-start_date",),
+    "duties": ("duties_signed",),
+    "coverage": ("coverage",),
+    "hours": ("behind", "accepted_hundredths"),
+    "evidence": ("evidence_waiting",),
+    "scan": ("scan_waiting",),
+    "review": ("review_days",),
+    "activity": ("last_activity",),
+}
+DEFAULT_SORT = "-activity"
+
+
+def sort_needs(sort):
+    """The annotations an ordering needs."""
+    known = _annotations(date.today())
+    fields = (field.removeprefix("-") for field in SORTS[sort.removeprefix("-")])
+    return tuple(field for field in fields if field in known)
+
+
+def ordering(sort):
+    """The ORDER BY for a known sort key such as "coverage" or "-review"."""
+    fields = SORTS[sort.removeprefix("-")]
+    if sort.startswith("-"):
+        fields = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
+    return (*fields, "pk")
+
+
+COUNTED = ("evidence_waiting", "scan_waiting", "review_overdue", "behind", "ready_for_gateway")
+
+
+def counts(queryset, today=None):
+    """The numbers at the top of the dashboard, in one query."""
+    queryset = with_progress(queryset, today, COUNTED)
+    # The aliases must differ from the annotations' names, or they would replace them.
+    totals = queryset.aggregate(
+        n_apprentices=Count("pk"),
+        n_evidence=Coalesce(Sum("evidence_waiting"), Value(0)),
+        n_scans=Count("pk", filter=Q(scan_waiting=True)),
+        n_overdue=Count("pk", filter=Q(review_overdue=True)),
+        n_behind=Count("pk", filter=Q(behind=True)),
+        n_ready=Count("pk", filter=Q(ready_for_gateway=True)),
+    )
+    return {
+        "apprentices": totals["n_apprentices"],
+        "evidence_waiting": totals["n_evidence"],
+        "scans_waiting": totals["n_scans"],
+        "awaiting": totals["n_evidence"] + totals["n_scans"],
+        "reviews_overdue": totals["n_overdue"],
+        "behind": totals["n_behind"],
+        "ready_for_gateway": totals["n_ready"],
+    }
+
+
+# --- the page: filters from the query string, rows, and what each row shows ----------------------
+
+
+@dataclass
+class Filters:
+    status: str
+    mentors: list
+    mentor: object
+    attention: bool
+    ready: bool
+    sort: str
+
+    @property
+    def any(self):
+        return bool(self.status or self.mentor or self.attention or self.ready)
+
+
+def read_filters(params, visible):
+    """The dashboard's filters and sort from the query string; anything unknown or tampered
+    with falls back to no filter and the default sort."""
+    mentors = list(
+        User.objects.filter(mentored_apprenticeships__in=visible)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    return Filters(
+        status=choice(params.get("status"), Apprenticeship.Status.values),
+        mentors=mentors,
+        mentor=pick(params.get("mentor"), mentors),
+        attention=params.get("attention") == "1",
+        ready=params.get("ready") == "1",
+        sort=sort_value(params.get("sort"), SORTS, DEFAULT_SORT),
+    )
+
+
+def filtered(visible, filters, today):
+    """The visible apprenticeships the filters keep, sorted as asked, annotated with only what
+    the filtering and sorting need."""
+    rows = visible
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.mentor:
+        rows = rows.filter(mentor=filters.mentor)
+    if filters.attention:
+        rows = with_progress(rows, today, ("needs_attention",)).filter(needs_attention=True)
+    if filters.ready:
+        rows = with_progress(rows, today, ("ready_for_gateway",)).filter(ready_for_gateway=True)
+    return with_progress(rows, today, sort_needs(filters.sort)).order_by(*ordering(filters.sort))
+
+
+def full_rows(queryset, today):
+    """Rows with every figure the table shows, each ready for the template or the CSV."""
+    rows = with_progress(queryset, today).select_related("apprentice", "standard", "mentor")
+    for row in rows.iterator(chunk_size=500):
+        yield _decorate(row, today)
+
+
+def _decorate(row, today):
+    row.month = row.month_of_programme(today)
+    row.next_review_on = today + timedelta(days=row.review_days)
+    row.accepted_hours = Decimal(row.accepted_hundredths) / 100
+    row.expected_hours = Decimal(row.expected_tenths) / 10
+    row.attention = attention_reasons(
+        behind=row.behind,
+        review_overdue=row.review_overdue,
+        evidence_waiting=row.evidence_waiting,
+        scan_waiting=row.scan_waiting,
+    )
+    return row
+
+
+def page_rows(pks, today):
+    """The rows of one page, in the page's order, with every figure."""
+    by_pk = {row.pk: row for row in full_rows(Apprenticeship.objects.filter(pk__in=pks), today)}
+    return [by_pk[pk] for pk in pks]
+
+
+COLUMNS = [
+    ("apprentice", "Apprentice"),
+    ("standard", "Standard"),
+    ("month", "Month"),
+    ("duties", "Duties signed off"),
+    ("coverage", "KSB coverage"),
+    ("hours", "Hours"),
+    ("evidence", "Evidence to review"),
+    ("scan", "Scan to validate"),
+    ("review", "Next review"),
+    ("activity", "Last activity"),
+]
+
+CSV_HEADER = [
+    "apprentice",
+    "email",
+    "standard",
+    "status",
+    "month",
+    "of months",
+    "duties signed off",
+    "duties",
+    "KSB coverage %",
+    "hours accepted",
+    "hours expected by today",
+    "hours on track",
+    "evidence to review",
+    "scan to validate",
+    "next review",
+    "review overdue",
+    "needs attention because",
+    "ready for gateway",
+    "mentor",
+    "last activity",
+]
+
+
+def csv_row(row):
+    return [
+        row.apprentice or "",
+        row.apprentice.email if row.apprentice else "",
+        f"{row.standard.reference} v{row.standard.version}",
+        row.get_status_display(),
+        row.month,
+        row.duration_months,
+        row.duties_signed,
+        row.duties_total,
+        row.coverage,
+        row.accepted_hours,
+        row.expected_hours,
+        not row.behind,
+        row.evidence_waiting,
+        row.scan_waiting,
+        row.next_review_on,
+        row.review_overdue,
+        "; ".join(row.attention),
+        row.ready_for_gateway,
+        row.mentor or "",
+        row.last_activity,
+    ]

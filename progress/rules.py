@@ -1,0 +1,162 @@
+"""The rule book of the pages that draw on every app: whether an apprenticeship needs its
+employer's attention and why, and whether it is ready for gateway. Each rule in Python for one
+apprenticeship and in SQL for the dashboard, side by side; tests/progress/test_rules.py checks
+they agree. The figures they combine are defined in tracker/rules.py and skillscan/rules.py."""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.lookups import GreaterThanOrEqual
+from django.urls import reverse
+
+from skillscan.models import SkillScan
+from skillscan.rules import latest_scan, latest_scan_validated
+from tracker.rules import target_met
+
+# --- needs attention ----------------------------------------------------------------------------
+
+
+def attention_reasons(*, behind, review_overdue, evidence_waiting, scan_waiting):
+    """Why an apprenticeship needs its employer's attention, most pressing first; empty when it
+    does not: hours behind the expected line, the progress review overdue, evidence or a scan
+    waiting for the employer."""
+    reasons = []
+    if review_overdue:
+        reasons.append("review overdue")
+    if behind:
+        reasons.append("behind on hours")
+    if evidence_waiting:
+        reasons.append(f"{evidence_waiting} evidence to review")
+    if scan_waiting:
+        reasons.append("scan to validate")
+    return reasons
+
+
+def needs_attention_sql():
+    """The SQL twin of attention_reasons being non-empty, on the dashboard's annotations."""
+    return models.Case(
+        models.When(
+            Q(behind=True)
+            | Q(review_overdue=True)
+            | Q(evidence_waiting__gt=0)
+            | Q(scan_waiting=True),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=models.BooleanField(),
+    )
+
+
+# --- gateway readiness --------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    label: str
+    done: bool
+    detail: str
+    url: str
+
+
+@dataclass
+class Gateway:
+    checks: list[Check]
+
+    @property
+    def ready(self):
+        return all(check.done for check in self.checks)
+
+    @property
+    def done_count(self):
+        return sum(check.done for check in self.checks)
+
+    @property
+    def missing(self):
+        return [check.label for check in self.checks if not check.done]
+
+
+GATEWAY_LINES = (
+    "Every KSB has accepted evidence",
+    "Every duty is signed off",
+    "Off-the-job hours meet the target",
+    "The latest skills scan is validated",
+    "The last progress review is signed and the next is not overdue",
+)
+
+
+def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans, review):
+    """The gateway checklist from what a page has loaded (no queries): every KSB has accepted
+    evidence; every duty is signed off; the accepted hours meet the target; the latest scan is
+    validated; the latest review is signed by both and the next is not overdue. ``review`` is
+    (the latest review or None, its NextReview)."""
+    pk = apprenticeship.pk
+    missing = [ksb for ksb in ksbs if ksb.pk not in accepted]
+    unsigned = [row for row in duty_rows if not row.is_signed_off]
+    latest = latest_scan(scans)
+    latest_review, next_review = review
+    duties_url = reverse("tracker:duty-list", kwargs={"pk": pk})
+    return Gateway(
+        [
+            Check(
+                GATEWAY_LINES[0],
+                not missing,
+                f"{len(ksbs) - len(missing)} of {len(ksbs)} KSBs"
+                + (f"; missing {', '.join(k.code for k in missing[:8])}" if missing else "")
+                + ("…" if len(missing) > 8 else ""),
+                duties_url,
+            ),
+            Check(
+                GATEWAY_LINES[1],
+                not unsigned,
+                f"{len(duty_rows) - len(unsigned)} of {len(duty_rows)} duties signed off",
+                duties_url,
+            ),
+            Check(
+                GATEWAY_LINES[2],
+                target_met(hours.accepted_hundredths, hours.target),
+                f"{hours.accepted:.2f} of {hours.target} hours accepted",
+                reverse("tracker:hours", kwargs={"pk": pk}),
+            ),
+            Check(
+                GATEWAY_LINES[3],
+                latest_scan_validated(scans),
+                (
+                    f"The {latest.get_stage_display().lower()} scan is "
+                    f"{latest.get_status_display().lower()}"
+                )
+                if latest
+                else "No scan submitted yet",
+                latest.get_absolute_url() if latest else apprenticeship.get_absolute_url(),
+            ),
+            Check(
+                GATEWAY_LINES[4],
+                bool(latest_review and latest_review.is_locked and not next_review.overdue),
+                (
+                    "No review yet"
+                    if latest_review is None
+                    else "Not signed by both yet"
+                    if not latest_review.is_locked
+                    else f"Next review {next_review.label}"
+                ),
+                reverse("tracker:progress-review-list", kwargs={"pk": pk}),
+            ),
+        ]
+    )
+
+
+def ready_for_gateway_sql():
+    """The SQL twin of Gateway.ready, on the dashboard's annotations."""
+    return models.Case(
+        models.When(
+            Q(ksbs_covered=F("ksbs_total"))
+            & Q(duties_signed=F("duties_total"))
+            & Q(hours_target_met=True)
+            & Q(latest_scan_status=SkillScan.Status.VALIDATED)
+            & Q(latest_review_signed=True)
+            & GreaterThanOrEqual(F("review_days"), 0),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=models.BooleanField(),
+    )

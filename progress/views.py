@@ -1,0 +1,152 @@
+"""The pages that draw on every app. Each starts from the permission layer, asks a selector or
+service, and renders."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from accounts.models import Apprenticeship, Organisation
+from accounts.permissions import Action, get_apprenticeship_for
+from accounts.status import StatusError, apprenticeship_status_change
+from core.csv import csv_response, csv_stream
+from core.tables import paginate, sort_headers
+
+from . import dashboard as table
+from .selectors import gateway_for, home_page, portfolio
+
+
+@login_required
+def start(request):
+    """Where a user lands after logging in: an apprentice on their apprenticeship, anyone who
+    sees several apprenticeships (employers) on the dashboard, a newcomer on first steps."""
+    user = request.user
+    if not user.is_employer:
+        own = list(
+            Apprenticeship.objects.filter(apprentice=user)
+            .exclude(status=Apprenticeship.Status.WITHDRAWN)
+            .values_list("pk", flat=True)[:2]
+        )
+        if len(own) == 1:
+            return redirect("progress:apprenticeship-home", pk=own[0])
+        if not own:
+            return redirect("accounts:get-started")
+    return redirect("progress:dashboard")
+
+
+@login_required
+def apprenticeship_home(request, pk):
+    """The apprenticeship's home page: what to do next, programme and people, hours, progress
+    per duty, the gateway checklist, the KSB heatmap, scans, evidence and the next review."""
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, queryset=Apprenticeship.objects.for_list()
+    )
+    return render(request, "progress/apprenticeship_home.html", home_page(apprenticeship, role))
+
+
+@login_required
+def dashboard(request):
+    """Every visible apprenticeship with its progress: a page of 25 is sorted and filtered in
+    the database on just the figures that need, then only its rows get every figure."""
+    today = date.today()
+    visible = Apprenticeship.objects.visible_to(request.user)
+    filters = table.read_filters(request.GET, visible)
+    rows = table.filtered(visible, filters, today)
+    page = paginate(request, rows.values_list("pk", flat=True))
+    return render(
+        request,
+        "progress/dashboard.html",
+        {
+            "page_obj": page,
+            "rows": table.page_rows(list(page.object_list), today),
+            "counts": table.counts(visible, today),
+            "columns": sort_headers(table.COLUMNS, filters.sort),
+            "filters": filters,
+            "statuses": Apprenticeship.Status.choices,
+            "organisations": list(Organisation.objects.visible_to(request.user)[:20]),
+        },
+    )
+
+
+@login_required
+def dashboard_csv(request):
+    """The dashboard's table, every row the filters keep (not one page), streamed as CSV."""
+    today = date.today()
+    visible = Apprenticeship.objects.visible_to(request.user)
+    rows = table.filtered(visible, table.read_filters(request.GET, visible), today)
+    return csv_stream(
+        f"apprenticeships-{today}.csv",
+        table.CSV_HEADER,
+        (table.csv_row(row) for row in table.full_rows(rows, today)),
+    )
+
+
+@login_required
+def gateway(request, pk):
+    """The gateway checklist, and the confirmation that marks the apprenticeship at gateway."""
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, action=Action.MARK_GATEWAY, queryset=Apprenticeship.objects.for_list()
+    )
+    return render(
+        request,
+        "progress/gateway.html",
+        {"apprenticeship": apprenticeship, "role": role, "gateway": gateway_for(apprenticeship)},
+    )
+
+
+@login_required
+@require_POST
+def gateway_mark(request, pk):
+    apprenticeship, _ = get_apprenticeship_for(
+        request.user, pk, action=Action.MARK_GATEWAY, queryset=Apprenticeship.objects.for_list()
+    )
+    try:
+        apprenticeship_status_change(
+            apprenticeship=apprenticeship,
+            to=Apprenticeship.Status.GATEWAY,
+            by=request.user,
+            reason=request.POST.get("note", "")[:2000],
+        )
+    except StatusError as exc:
+        messages.error(request, str(exc))
+        return redirect("progress:gateway", pk=pk)
+    messages.success(request, f"{apprenticeship.apprentice} is now at gateway.")
+    return redirect(apprenticeship)
+
+
+@login_required
+def portfolio_view(request, pk):
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, action=Action.EXPORT, queryset=Apprenticeship.objects.for_list()
+    )
+    context = {"apprenticeship": apprenticeship, "role": role, "today": date.today()}
+    return render(request, "progress/portfolio.html", {**context, **portfolio(apprenticeship)})
+
+
+@login_required
+def portfolio_csv(request, pk):
+    apprenticeship, _ = get_apprenticeship_for(
+        request.user, pk, action=Action.EXPORT, queryset=Apprenticeship.objects.for_list()
+    )
+    name = slugify(
+        f"portfolio {apprenticeship.apprentice or ''} {apprenticeship.standard.reference}"
+    )
+    return csv_response(
+        f"{name}.csv",
+        ["code", "ksb", "duties", "latest agreed score", "evidence", "evidence dates", "links"],
+        (
+            [
+                entry.ksb.code,
+                entry.ksb.description,
+                " ".join(str(duty.number) for duty in entry.ksb.duty_list),
+                entry.score,
+                " | ".join(item.title for item in entry.evidence),
+                " | ".join(item.occurred_on.isoformat() for item in entry.evidence),
+                " | ".join(item.url for item in entry.evidence if item.url),
+            ]
+            for entry in portfolio(apprenticeship)["entries"]
+        ),
+    )

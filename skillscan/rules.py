@@ -1,0 +1,62 @@
+"""The rule book of skills scans: which scan counts. Written once, in Python over an
+apprenticeship's scans and as SQL beside it; tests/skillscan/test_rules.py checks both agree.
+
+The latest scan is the one submitted last (submitted or validated; a draft never counts, so
+starting a new scan changes nothing until it is submitted). Its agreed scores (the employer's
+score where given, else the apprentice's) are the scores every page shows as "latest"."""
+
+from django.db.models import OuterRef, Subquery
+
+from .models import SkillScan
+
+COUNTED = (SkillScan.Status.SUBMITTED, SkillScan.Status.VALIDATED)
+
+
+def _order(scan):
+    return (scan.submitted_at, scan.pk)
+
+
+def counted_scans(scans):
+    """The scans that count, in the order they were submitted."""
+    return sorted((s for s in scans if s.status in COUNTED and s.submitted_at), key=_order)
+
+
+def latest_scan(scans):
+    """The latest scan of ``scans`` (one apprenticeship's), or None."""
+    counted = counted_scans(scans)
+    return counted[-1] if counted else None
+
+
+def previous_scan(scan, scans):
+    """The scan that counted just before ``scan`` (for the distance travelled), or None; for a
+    draft, the latest scan."""
+    counted = [s for s in counted_scans(scans) if s.pk != scan.pk]
+    if scan.status in COUNTED and scan.submitted_at:
+        counted = [s for s in counted if _order(s) < _order(scan)]
+    return counted[-1] if counted else None
+
+
+def latest_scan_validated(scans):
+    """The gateway line: the latest scan has been validated by the employer."""
+    latest = latest_scan(scans)
+    return latest is not None and latest.status == SkillScan.Status.VALIDATED
+
+
+def latest_scan_sql(field, apprenticeship=None):
+    """A field of each apprenticeship's latest scan (OuterRef("pk") by default)."""
+    return Subquery(
+        SkillScan.objects.filter(
+            apprenticeship=OuterRef("pk") if apprenticeship is None else apprenticeship,
+            status__in=COUNTED,
+            submitted_at__isnull=False,
+        )
+        .order_by("-submitted_at", "-pk")
+        .values(field)[:1]
+    )
+
+
+def latest_scan_query(apprenticeship):
+    """The latest scan of one apprenticeship, as a queryset of at most one scan."""
+    return SkillScan.objects.filter(
+        apprenticeship=apprenticeship, status__in=COUNTED, submitted_at__isnull=False
+    ).order_by("-submitted_at", "-pk")[:1]

@@ -1,0 +1,382 @@
+"""The tracker's rule book: each rule on hand-built cases, boundaries pinned, and its Python
+and SQL forms run on the same cases to show they agree."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Apprenticeship
+from progress.dashboard import with_progress
+from tests.factories import ApprenticeshipFactory, EvidenceFactory, ProgressReviewFactory
+from tracker.models import DutySignOff
+from tracker.rules import (
+    REVIEW_INTERVAL,
+    DutyStatus,
+    Hours,
+    duty_status,
+    elapsed_days,
+    evidenced_ksb_ids,
+    expected_tenths,
+    hours_summary,
+    hundredths,
+    is_on_track,
+    next_review,
+    percent,
+    planned_days,
+    signed_off_duty_ids,
+    sum_hundredths,
+    target_met,
+)
+from tracker.selectors import duty_rows, duty_rows_from_database, sign_off_events, weekly_hours
+
+S = DutyStatus
+START = date(2026, 1, 1)
+END = date(2027, 1, 1)  # 365 days
+
+
+# --- the arithmetic, by hand ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [("0", 0), ("0.01", 1), ("45.10", 4510), ("24", 2400), ("2.5", 250), ("0.005", 1)],
+)
+def test_hours_are_counted_in_hundredths(hours, expected):
+    assert hundredths(Decimal(hours)) == expected
+
+
+def test_a_sum_of_tenths_is_exact():
+    assert sum_hundredths([Decimal("0.1")] * 451) == 4510
+
+
+@pytest.mark.parametrize(
+    ("today", "elapsed"),
+    [
+        (date(2025, 12, 1), 0),  # before the start
+        (START, 0),
+        (date(2026, 1, 2), 1),
+        (date(2026, 7, 2), 182),
+        (END, 365),
+        (date(2027, 6, 1), 365),  # after the planned end
+    ],
+)
+def test_elapsed_days_stay_within_the_programme(today, elapsed):
+    assert elapsed_days(START, END, today) == elapsed
+    assert planned_days(START, END) == 365
+
+
+def test_a_programme_of_no_days_counts_as_one():
+    assert planned_days(START, START) == 1
+    assert elapsed_days(START, START, END) == 1
+
+
+@pytest.mark.parametrize(
+    ("target", "today", "tenths"),
+    [
+        (400, START, 0),
+        (400, END, 4000),
+        (400, date(2027, 3, 1), 4000),
+        (365, date(2026, 1, 2), 10),  # exactly 1.0 h a day
+        (300, START + timedelta(days=61), 501),  # 50.137 h -> 50.1
+        (300, START + timedelta(days=62), 510),  # 50.959 h -> 51.0
+        (0, date(2026, 7, 2), 0),
+    ],
+)
+def test_expected_hours_are_rounded_to_a_tenth(target, today, tenths):
+    assert expected_tenths(target, START, END, today) == tenths
+
+
+def test_expected_hours_round_half_up():
+    # 1 hour over 4 days, after 1 day: 0.25 h = 2.5 tenths -> 3 tenths.
+    assert expected_tenths(1, START, START + timedelta(days=4), START + timedelta(days=1)) == 3
+    # 1 hour over 4 days, after 3 days: 7.5 tenths -> 8.
+    assert expected_tenths(1, START, START + timedelta(days=4), START + timedelta(days=3)) == 8
+
+
+@pytest.mark.parametrize(
+    ("accepted", "expected", "on_track"),
+    [
+        (4509, 501, True),  # exactly 90% of 50.1 h
+        (4508, 501, False),  # a hundredth under
+        (4510, 501, True),  # the 45.10 h case
+        (0, 0, True),  # nothing expected yet
+        (9000, 1000, True),
+        (8999, 1000, False),
+    ],
+)
+def test_on_track_is_ninety_percent_of_expected(accepted, expected, on_track):
+    assert is_on_track(accepted, expected) is on_track
+
+
+def test_the_target_is_met_at_exactly_its_hours():
+    assert target_met(40000, 400)
+    assert not target_met(39999, 400)
+    assert target_met(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "expected"),
+    [(0, 9, 0), (1, 8, 13), (3, 9, 33), (5, 9, 56), (1, 200, 1), (1, 201, 0), (9, 9, 100)],
+)
+def test_percent_rounds_half_up(part, whole, expected):
+    assert percent(part, whole) == expected
+
+
+def test_percent_of_nothing_is_zero():
+    assert percent(0, 0) == 0
+    assert percent(5, 0) == 0
+
+
+def test_hours_in_the_units_pages_show():
+    hours = Hours(
+        accepted_hundredths=4510,
+        pending_hundredths=250,
+        target=300,
+        expected_tenths=501,
+        elapsed_days=61,
+        planned_days=365,
+    )
+    assert hours.accepted == Decimal("45.10")
+    assert hours.pending == Decimal("2.50")
+    assert hours.expected == Decimal("50.1")
+    assert hours.on_track and not hours.target_met
+    assert hours.remaining == Decimal("254.90")
+    assert (hours.percent_of_target, hours.percent_expected, hours.percent_elapsed) == (15, 17, 17)
+    done = Hours(40000, 0, 400, 4000, 365, 365)
+    assert (done.percent_of_target, done.remaining, done.target_met) == (100, 0, True)
+    over = Hours(50000, 0, 400, 4000, 365, 365)
+    assert over.percent_of_target == 100
+    nothing = Hours(0, 0, 0, 0, 10, 365)
+    assert (nothing.percent_of_target, nothing.percent_expected) == (100, 0)
+
+
+# --- hours: Python and SQL agree --------------------------------------------------------------
+
+HOURS_CASES = [
+    # (target, days since the start, accepted entries, submitted entries)
+    (300, 61, ["24", "21.10"], []),  # the boundary from the field: on track everywhere
+    (300, 61, ["24", "21.09"], ["9"]),  # exactly 90%
+    (300, 61, ["24", "21.08"], []),  # a hundredth under
+    (300, 61, ["0.1"] * 451, []),  # 45.10 in tenths: no float drift on SQLite
+    (400, 0, [], []),  # nothing expected on the first day
+    (400, -10, [], ["2"]),  # before the start
+    (400, 400, ["24"] * 16 + ["15.99"], []),  # after the end, a hundredth short of the target
+    (0, 100, [], []),
+    (1, 91, ["0.22"], []),  # 0.249 h expected -> 0.2; 90% of it is 0.18
+]
+
+
+@pytest.mark.parametrize(("target", "days", "accepted", "submitted"), HOURS_CASES)
+def test_hours_python_and_sql_agree(db, acme, standard, target, days, accepted, submitted):
+    apprenticeship = ApprenticeshipFactory(
+        organisation=acme,
+        standard=standard,
+        start_date=START,
+        planned_end_date=END,
+        otj_target_hours=target,
+    )
+    today = START + timedelta(days=days)
+    for status, entries in (("accepted", accepted), ("submitted", submitted)):
+        for hours in entries:
+            EvidenceFactory(
+                apprenticeship=apprenticeship,
+                status=status,
+                off_the_job_hours=Decimal(hours),
+                occurred_on=START,
+            )
+    summary = hours_summary(apprenticeship, today)
+    assert summary.accepted_hundredths == sum_hundredths(Decimal(h) for h in accepted)
+    assert summary.pending_hundredths == sum_hundredths(Decimal(h) for h in submitted)
+    assert summary.expected_tenths == expected_tenths(target, START, END, today)
+    row = with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk),
+        today,
+        ("accepted_hundredths", "expected_tenths", "on_track", "behind", "hours_target_met"),
+    ).get()
+    assert row.accepted_hundredths == summary.accepted_hundredths
+    assert row.expected_tenths == summary.expected_tenths
+    assert row.on_track is summary.on_track
+    assert row.behind is not summary.on_track
+    assert row.hours_target_met is summary.target_met
+
+
+def test_the_boundary_cases_give_the_verdicts_expected(db, acme, standard):
+    verdicts = []
+    for target, days, accepted, _ in HOURS_CASES[:4]:
+        apprenticeship = ApprenticeshipFactory(
+            organisation=acme,
+            standard=standard,
+            start_date=START,
+            planned_end_date=END,
+            otj_target_hours=target,
+        )
+        for hours in accepted:
+            EvidenceFactory(
+                apprenticeship=apprenticeship,
+                status="accepted",
+                off_the_job_hours=Decimal(hours),
+                occurred_on=START,
+            )
+        verdicts.append(hours_summary(apprenticeship, START + timedelta(days=days)).on_track)
+    assert verdicts == [True, True, False, True]
+
+
+# --- reviews: Python and SQL agree ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reviews", "days_after_start", "due", "days"),
+    [
+        ([], 83, START + REVIEW_INTERVAL, 1),
+        ([], 84, START + REVIEW_INTERVAL, 0),  # due today: not overdue
+        ([], 85, START + REVIEW_INTERVAL, -1),  # a day late: overdue
+        ([(30, 120)], 119, START + timedelta(days=120), 1),
+        # The latest review is the one held last, whatever order they were recorded in.
+        ([(60, 150), (30, 100)], 120, START + timedelta(days=150), 30),
+        ([(30, 100), (60, 150)], 120, START + timedelta(days=150), 30),
+        # Two held the same day: the one recorded last.
+        ([(60, 150), (60, 110)], 120, START + timedelta(days=110), -10),
+    ],
+)
+def test_next_review_python_and_sql_agree(db, acme, standard, reviews, days_after_start, due, days):
+    apprenticeship = ApprenticeshipFactory(
+        organisation=acme, standard=standard, start_date=START, planned_end_date=END
+    )
+    for held, next_due in reviews:
+        ProgressReviewFactory(
+            apprenticeship=apprenticeship,
+            held_on=START + timedelta(days=held),
+            next_due_on=START + timedelta(days=next_due),
+        )
+    today = START + timedelta(days=days_after_start)
+    review = next_review(apprenticeship, apprenticeship.reviews.first(), today)
+    assert (review.due_on, review.days, review.overdue) == (due, days, days < 0)
+    row = with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk), today, ("review_overdue",)
+    ).get()
+    assert (row.review_days, row.review_overdue) == (days, days < 0)
+
+
+@pytest.mark.parametrize(
+    ("days", "label"),
+    [(0, "due today"), (1, "due in 1 day"), (12, "due in 12 days")],
+)
+def test_next_review_labels(days, label):
+    class Start:
+        start_date = START
+
+    assert next_review(Start, None, START + REVIEW_INTERVAL - timedelta(days=days)).label == label
+    late = next_review(Start, None, START + REVIEW_INTERVAL + timedelta(days=days or 2))
+    assert late.label == f"overdue by {days or 2} day{'s' if (days or 2) != 1 else ''}"
+
+
+# --- duties -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ksbs", "accepted", "active", "signed", "expected"),
+    [
+        ({1, 2, 3}, set(), set(), False, S.NOT_STARTED),
+        ({1, 2, 3}, set(), {9}, False, S.NOT_STARTED),  # another duty's KSB only
+        ({1, 2, 3}, set(), {2}, False, S.IN_PROGRESS),
+        ({1, 2, 3}, {1, 2}, {1, 2, 3}, False, S.IN_PROGRESS),
+        ({1, 2, 3}, {1, 2, 3}, {1, 2, 3}, False, S.EVIDENCED),
+        ({1, 2, 3}, {1, 2, 3, 4}, {1, 2, 3, 4}, False, S.EVIDENCED),
+        (set(), {1}, {1}, False, S.NOT_STARTED),  # a duty without KSBs is never evidenced
+        ({1, 2, 3}, set(), set(), True, S.SIGNED_OFF),  # the employer's word wins
+        (set(), set(), set(), True, S.SIGNED_OFF),
+    ],
+)
+def test_duty_status(ksbs, accepted, active, signed, expected):
+    assert duty_status(ksbs, accepted, active, signed) == expected
+
+
+def test_a_duty_is_signed_off_while_its_latest_event_says_so():
+    class Event:
+        def __init__(self, pk, duty_id, action):
+            self.pk, self.duty_id, self.action = pk, duty_id, action
+
+    events = [
+        Event(1, 10, "signed_off"),
+        Event(2, 11, "signed_off"),
+        Event(4, 11, "signed_off"),
+        Event(3, 11, "undone"),
+        Event(5, 12, "signed_off"),
+        Event(6, 12, "undone"),
+    ]
+    assert signed_off_duty_ids(events) == {10, 11}
+    assert signed_off_duty_ids([]) == set()
+
+
+def _python_rows(apprenticeship):
+    from standards.selectors import standard_structure
+
+    accepted, active = evidenced_ksb_ids(apprenticeship)
+    return duty_rows(
+        standard_structure(apprenticeship.standard),
+        accepted=accepted,
+        active=active,
+        events=sign_off_events(apprenticeship),
+        means={},
+    )
+
+
+def _figures(rows):
+    return [(row.duty.number, row.covered, row.total, row.status) for row in rows]
+
+
+def test_duty_rows_side_by_side(side_by_side):
+    mine = [
+        (1, 3, 3, S.SIGNED_OFF),
+        (2, 0, 4, S.IN_PROGRESS),
+        (3, 0, 2, S.NOT_STARTED),  # a draft does not count
+        (4, 0, 0, S.NOT_STARTED),
+    ]
+    theirs = [
+        (1, 1, 3, S.IN_PROGRESS),
+        (2, 4, 4, S.EVIDENCED),  # signed off, then undone
+        (3, 0, 2, S.SIGNED_OFF),
+        (4, 0, 0, S.NOT_STARTED),
+    ]
+    for apprenticeship, expected in ((side_by_side.mine, mine), (side_by_side.theirs, theirs)):
+        assert _figures(_python_rows(apprenticeship)) == expected
+        assert _figures(duty_rows_from_database(apprenticeship)) == expected
+
+
+def test_sign_off_and_its_undoing_move_the_status_both_ways(side_by_side, mentor):
+    mine, duty = side_by_side.mine, side_by_side.duties[1]
+    for action, status in (("signed_off", S.SIGNED_OFF), ("undone", S.IN_PROGRESS)):
+        DutySignOff.objects.create(apprenticeship=mine, duty=duty, action=action, by=mentor)
+        assert _python_rows(mine)[1].status == status
+        assert duty_rows_from_database(mine)[1].status == status
+
+
+def test_ksb_coverage_side_by_side(side_by_side):
+    assert evidenced_ksb_ids(side_by_side.mine) == (
+        {side_by_side.ksb[c].pk for c in ("K1", "K2", "S1")},
+        {side_by_side.ksb[c].pk for c in ("K1", "K2", "S1", "K3")},
+    )
+    rows = {
+        row.pk: row
+        for row in with_progress(
+            Apprenticeship.objects.filter(standard=side_by_side.standard),
+            names=("coverage", "duties_signed", "duties_total"),
+        )
+    }
+    mine, theirs = rows[side_by_side.mine.pk], rows[side_by_side.theirs.pk]
+    assert (mine.ksbs_covered, mine.ksbs_total, mine.coverage) == (3, 9, 33)
+    assert (theirs.ksbs_covered, theirs.ksbs_total, theirs.coverage) == (5, 9, 56)
+    assert (mine.duties_signed, mine.duties_total) == (1, 4)
+    assert (theirs.duties_signed, theirs.duties_total) == (1, 4)
+
+
+def test_hours_side_by_side(side_by_side):
+    mine, theirs = hours_summary(side_by_side.mine), hours_summary(side_by_side.theirs)
+    assert (mine.accepted, mine.pending) == (Decimal("8.25"), Decimal("2"))
+    assert (theirs.accepted, theirs.pending) == (Decimal("30.5"), Decimal(0))
+    assert mine.percent_of_target == 8
+    assert theirs.percent_of_target == 31
+    weeks = dict(weekly_hours(side_by_side.mine))
+    assert sum(weeks.values()) == Decimal("8.25")
+    assert sum(dict(weekly_hours(side_by_side.theirs)).values()) == Decimal("30.5")

@@ -1,0 +1,20 @@
+"""Writes for the tracker, by area. Each runs in one transaction and asks the permission
+table (accounts.permissions) whether the user may act; files are removed only once the
+transaction commits."""
+
+from .duties import duty_sign_off, duty_sign_off_undo
+from .errors import TrackerError
+from .evidence import evidence_decide, evidence_delete, evidence_save, evidence_submit
+from .reviews import progress_review_save, progress_review_sign
+
+__all__ = [
+    "TrackerError",
+    "duty_sign_off",
+    "duty_sign_off_undo",
+    "evidence_decide",
+    "evidence_delete",
+    "evidence_save",
+    "evidence_submit",
+    "progress_review_save",
+    "progress_review_sign",
+]

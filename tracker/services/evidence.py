@@ -1,0 +1,151 @@
+"""Evidence: the apprentice's record of what they did, and the employer's decision on it."""
+
+import logging
+import smtplib
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.permissions import Action, check
+
+from ..models import Evidence, EvidenceFeedback
+from .errors import TrackerError
+
+logger = logging.getLogger(__name__)
+
+
+def _delete_file_on_commit(name):
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def _check_ksbs(apprenticeship, ksbs):
+    foreign = [ksb for ksb in ksbs if ksb.standard_id != apprenticeship.standard_id]
+    if foreign:
+        raise ValidationError(
+            {"ksbs": "Choose KSBs of your own standard only."}, code="ksb_other_standard"
+        )
+
+
+def evidence_save(
+    *,
+    user,
+    apprenticeship=None,
+    evidence=None,
+    fields,
+    ksbs,
+    attachment=None,
+    attachment_type="",
+    remove_attachment=False,
+):
+    """Create (``apprenticeship``) or update (``evidence``) a piece of evidence while it is the
+    apprentice's to change. ``attachment`` replaces the stored file; the old one is deleted
+    once the change is committed."""
+    with transaction.atomic():
+        if evidence is None:
+            evidence = Evidence(apprenticeship=apprenticeship)
+        else:
+            evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+            if not evidence.is_editable:
+                raise TrackerError(
+                    "This evidence has been submitted or accepted and can no longer be changed."
+                )
+        apprenticeship = evidence.apprenticeship
+        check(user, apprenticeship, Action.LOG_EVIDENCE)
+        _check_ksbs(apprenticeship, ksbs)
+        old_file = evidence.attachment.name if evidence.attachment else ""
+        for name, value in fields.items():
+            setattr(evidence, name, value)
+        if attachment is not None:
+            evidence.attachment = attachment
+            evidence.attachment_name = attachment.name[-255:]
+            evidence.attachment_type = attachment_type
+        elif remove_attachment:
+            evidence.attachment = ""
+            evidence.attachment_name = ""
+            evidence.attachment_type = ""
+        evidence.full_clean(exclude=["attachment"])
+        evidence.save()
+        evidence.ksbs.set(ksbs)
+        if old_file and (attachment is not None or remove_attachment):
+            _delete_file_on_commit(old_file)
+    return evidence
+
+
+def evidence_delete(*, evidence, user):
+    with transaction.atomic():
+        evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        check(user, evidence.apprenticeship, Action.LOG_EVIDENCE)
+        if not evidence.is_editable:
+            raise TrackerError("Submitted or accepted evidence cannot be deleted.")
+        name = evidence.attachment.name if evidence.attachment else ""
+        evidence.delete()
+        _delete_file_on_commit(name)
+
+
+def evidence_submit(*, evidence, user):
+    """Send the evidence for review: it needs at least one KSB."""
+    with transaction.atomic():
+        evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        check(user, evidence.apprenticeship, Action.LOG_EVIDENCE)
+        if not evidence.is_editable:
+            raise TrackerError("This evidence has already been submitted.")
+        if not evidence.ksbs.exists():
+            raise TrackerError("Choose at least one KSB this evidence shows before submitting.")
+        evidence.status = Evidence.Status.SUBMITTED
+        evidence.submitted_at = timezone.now()
+        evidence.save(update_fields=["status", "submitted_at", "updated_at"])
+        EvidenceFeedback.objects.create(
+            evidence=evidence, author=user, decision=EvidenceFeedback.Decision.SUBMITTED
+        )
+    return evidence
+
+
+def _notify_decision(evidence, feedback, build_url):
+    apprentice = evidence.apprenticeship.apprentice
+    context = {
+        "evidence": evidence,
+        "feedback": feedback,
+        "link": build_url(evidence.get_absolute_url()),
+    }
+    subject = " ".join(render_to_string("tracker/email/decision_subject.txt", context).split())
+    body = render_to_string("tracker/email/decision_message.txt", context)
+    try:
+        send_mail(subject, body, None, [apprentice.email])
+    except (OSError, smtplib.SMTPException):
+        # The decision stands and shows on the apprentice's home page either way.
+        logger.exception("Could not tell %s about evidence %s", apprentice.email, evidence.pk)
+
+
+def evidence_decide(*, evidence, user, decision, comment, build_url):
+    """The employer accepts the evidence or asks for changes (with a comment). The apprentice
+    is told by e-mail; the decision is kept as its own record."""
+    comment = comment.strip()
+    if decision not in (
+        EvidenceFeedback.Decision.ACCEPTED,
+        EvidenceFeedback.Decision.CHANGES_REQUESTED,
+    ):
+        raise TrackerError("Choose to accept the evidence or to ask for changes.")
+    if decision == EvidenceFeedback.Decision.CHANGES_REQUESTED and not comment:
+        raise ValidationError({"comment": "Say what should change."}, code="comment_required")
+    with transaction.atomic():
+        evidence = (
+            # Lock the evidence row only: the apprentice is the nullable side of a join.
+            Evidence.objects.select_for_update(of=("self",))
+            .select_related("apprenticeship__apprentice")
+            .get(pk=evidence.pk)
+        )
+        check(user, evidence.apprenticeship, Action.DECIDE_EVIDENCE)
+        if evidence.status != Evidence.Status.SUBMITTED:
+            raise TrackerError("This evidence is not waiting for review.")
+        evidence.status = decision
+        evidence.save(update_fields=["status", "updated_at"])
+        feedback = EvidenceFeedback.objects.create(
+            evidence=evidence, author=user, decision=decision, comment=comment
+        )
+    _notify_decision(evidence, feedback, build_url)
+    return evidence

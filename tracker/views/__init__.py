@@ -1,0 +1,1 @@
+"""The tracker's pages, by area: evidence, duties, hours and progress reviews."""

@@ -1,0 +1,108 @@
+"""Duties: progress per duty, a duty's page, and the employer's sign-off and its undoing."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.models import Apprenticeship
+from accounts.permissions import Action, get_apprenticeship_for
+from standards.models import Duty
+
+from ..forms import SignOffForm, UndoSignOffForm
+from ..selectors import current_sign_off, duty_page, duty_rows_from_database, sign_off_events
+from ..services import TrackerError, duty_sign_off, duty_sign_off_undo
+
+
+@login_required
+def duty_list(request, pk):
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, queryset=Apprenticeship.objects.for_list()
+    )
+    rows = duty_rows_from_database(apprenticeship)
+    return render(
+        request,
+        "tracker/duty_list.html",
+        {
+            "apprenticeship": apprenticeship,
+            "role": role,
+            "rows": rows,
+            "signed_off": sum(row.is_signed_off for row in rows),
+        },
+    )
+
+
+def _duty(request, pk, number, action=Action.VIEW):
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, action=action, queryset=Apprenticeship.objects.for_list()
+    )
+    duty = get_object_or_404(
+        Duty.objects.prefetch_related("ksbs"), standard_id=apprenticeship.standard_id, number=number
+    )
+    duty.standard = apprenticeship.standard
+    return apprenticeship, role, duty
+
+
+@login_required
+def duty_detail(request, pk, number):
+    apprenticeship, role, duty = _duty(request, pk, number)
+    page = duty_page(apprenticeship, duty)
+    return render(
+        request,
+        "tracker/duty_detail.html",
+        {"apprenticeship": apprenticeship, "role": role, "duty": duty, "page": page},
+    )
+
+
+def _duty_action(request, pk, number, form_class, service, texts, template):
+    """The confirm-and-post page of a sign-off or of its undoing; ``texts`` is (the message
+    when it is done, the message when the duty is not in a state for it)."""
+    apprenticeship, _, duty = _duty(request, pk, number, Action.SIGN_OFF_DUTY)
+    detail = redirect("tracker:duty-detail", pk=pk, number=number)
+    sign_off = current_sign_off(sign_off_events(apprenticeship), duty.pk)
+    done, not_now = texts
+    if (sign_off is None) == (service is duty_sign_off_undo):
+        messages.info(request, not_now)
+        return detail
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(
+                apprenticeship=apprenticeship, duty=duty, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except TrackerError as exc:
+            messages.error(request, str(exc))
+            return detail
+        else:
+            messages.success(request, done)
+            return detail
+    context = {"apprenticeship": apprenticeship, "duty": duty, "sign_off": sign_off, "form": form}
+    return render(request, template, context)
+
+
+@login_required
+def duty_sign_off_view(request, pk, number):
+    return _duty_action(
+        request,
+        pk,
+        number,
+        SignOffForm,
+        duty_sign_off,
+        (f"Duty {number} signed off.", f"Duty {number} is already signed off."),
+        "tracker/duty_sign_off.html",
+    )
+
+
+@login_required
+def duty_undo_view(request, pk, number):
+    return _duty_action(
+        request,
+        pk,
+        number,
+        UndoSignOffForm,
+        duty_sign_off_undo,
+        (f"The sign-off of duty {number} is undone.", f"Duty {number} is not signed off."),
+        "tracker/duty_undo.html",
+    )

@@ -1,0 +1,265 @@
+"""Evidence: the apprentice logs it, the employer accepts it or asks for changes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Apprenticeship
+from accounts.permissions import Action, get_apprenticeship_for, get_record_for
+from core.tables import choice, paginate, pick
+from standards.models import KSB, Duty
+from standards.selectors import standard_structure
+
+from ..forms import EvidenceDecisionForm, EvidenceForm
+from ..links import describe_link
+from ..models import Evidence, EvidenceFeedback
+from ..selectors import evidence_with_ksbs, with_links
+from ..services import (
+    TrackerError,
+    evidence_decide,
+    evidence_delete,
+    evidence_save,
+    evidence_submit,
+)
+
+SORTS = {"newest": ("-occurred_on", "-pk"), "oldest": ("occurred_on", "pk")}
+EVIDENCE = Evidence.objects.select_related(
+    "apprenticeship__standard", "apprenticeship__apprentice", "apprenticeship__mentor"
+)
+
+
+def _evidence(request, pk, action=Action.VIEW):
+    return get_record_for(request.user, EVIDENCE, pk=pk, action=action)
+
+
+@login_required
+def evidence_list(request, pk):
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, queryset=Apprenticeship.objects.for_list()
+    )
+    ksbs = list(KSB.objects.filter(standard_id=apprenticeship.standard_id))
+    duties = list(Duty.objects.filter(standard_id=apprenticeship.standard_id))
+    status = choice(request.GET.get("status"), Evidence.Status.values)
+    ksb = pick(request.GET.get("ksb"), ksbs)
+    duty = pick(request.GET.get("duty"), duties)
+    sort = choice(request.GET.get("sort"), SORTS, "newest")
+    evidence = evidence_with_ksbs(apprenticeship)
+    if status:
+        evidence = evidence.filter(status=status)
+    if ksb:
+        evidence = evidence.filter(ksbs=ksb)
+    if duty:
+        evidence = evidence.filter(ksbs__duties=duty).distinct()
+    page = paginate(request, evidence.order_by(*SORTS[sort]))
+    return render(
+        request,
+        "tracker/evidence_list.html",
+        {
+            "apprenticeship": apprenticeship,
+            "role": role,
+            "page_obj": page,
+            "evidence_list": with_links(list(page.object_list)),
+            "statuses": Evidence.Status.choices,
+            "status": status,
+            "ksbs": ksbs,
+            "ksb": ksb,
+            "duties": duties,
+            "duty": duty,
+            "sort": sort,
+            "filtered": bool(status or ksb or duty),
+        },
+    )
+
+
+def _picker_context(apprenticeship, form):
+    """The KSB picker: every KSB of the standard, grouped by kind, each with its duties."""
+    structure = standard_structure(apprenticeship.standard)
+    chosen = {str(v) for v in (form["ksbs"].value() or [])}
+    return {
+        "picker_groups": [
+            (label, [(ksb, str(ksb.pk) in chosen) for ksb in ksbs])
+            for label, ksbs in structure.groups
+        ],
+        "picker_duties": structure.duties,
+    }
+
+
+def _save(request, form, apprenticeship, evidence, submitting):
+    saved = evidence_save(
+        user=request.user,
+        apprenticeship=apprenticeship,
+        evidence=evidence,
+        fields=form.model_fields(),
+        ksbs=list(form.cleaned_data["ksbs"]),
+        attachment=form.cleaned_data.get("attachment"),
+        attachment_type=form.attachment_type,
+        remove_attachment=form.cleaned_data.get("remove_attachment", False),
+    )
+    if submitting:
+        evidence_submit(evidence=saved, user=request.user)
+    return saved
+
+
+def _evidence_form_view(request, apprenticeship, evidence=None):
+    submitting = request.POST.get("action") == "submit"
+    form = EvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=evidence,
+        apprenticeship=apprenticeship,
+        submitting=submitting,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = _save(request, form, apprenticeship, evidence, submitting)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except TrackerError as exc:
+            messages.error(request, str(exc))
+            return redirect(evidence or apprenticeship)
+        else:
+            messages.success(
+                request,
+                "Evidence submitted for review." if submitting else "Evidence saved as a draft.",
+            )
+            return redirect(saved)
+    context = {"apprenticeship": apprenticeship, "evidence": evidence, "form": form}
+    return render(
+        request, "tracker/evidence_form.html", {**context, **_picker_context(apprenticeship, form)}
+    )
+
+
+@login_required
+def evidence_create(request, pk):
+    apprenticeship, _ = get_apprenticeship_for(
+        request.user, pk, action=Action.LOG_EVIDENCE, queryset=Apprenticeship.objects.for_list()
+    )
+    return _evidence_form_view(request, apprenticeship)
+
+
+@login_required
+def evidence_update(request, pk):
+    evidence, _ = _evidence(request, pk, Action.LOG_EVIDENCE)
+    if not evidence.is_editable:
+        messages.info(
+            request, "This evidence has been submitted or accepted and can no longer be changed."
+        )
+        return redirect(evidence)
+    return _evidence_form_view(request, evidence.apprenticeship, evidence)
+
+
+def _detail(request, evidence, role, decision_form):
+    return render(
+        request,
+        "tracker/evidence_detail.html",
+        {
+            "evidence": evidence,
+            "apprenticeship": evidence.apprenticeship,
+            "role": role,
+            "link": describe_link(evidence.url),
+            "ksbs": evidence.ksbs.all(),
+            "history": evidence.feedback.select_related("author"),
+            "decision_form": decision_form,
+        },
+    )
+
+
+@login_required
+def evidence_detail(request, pk):
+    evidence, role = _evidence(request, pk)
+    return _detail(request, evidence, role, EvidenceDecisionForm())
+
+
+@login_required
+@require_POST
+def evidence_submit_view(request, pk):
+    evidence, _ = _evidence(request, pk, Action.LOG_EVIDENCE)
+    try:
+        evidence_submit(evidence=evidence, user=request.user)
+    except TrackerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Evidence submitted for review.")
+    return redirect(evidence)
+
+
+@login_required
+@require_POST
+def evidence_decide_view(request, pk):
+    evidence, role = _evidence(request, pk, Action.DECIDE_EVIDENCE)
+    form = EvidenceDecisionForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, evidence, role, form)
+    decision = form.cleaned_data["decision"]
+    try:
+        evidence_decide(
+            evidence=evidence,
+            user=request.user,
+            decision=decision,
+            comment=form.cleaned_data["comment"],
+            build_url=request.build_absolute_uri,
+        )
+    except TrackerError as exc:
+        messages.error(request, str(exc))
+        return redirect(evidence)
+    if decision == EvidenceFeedback.Decision.ACCEPTED:
+        messages.success(request, "Evidence accepted.")
+        return redirect("tracker:evidence-queue")
+    messages.success(request, "Changes requested; the apprentice is told.")
+    return redirect(evidence)
+
+
+@login_required
+def evidence_delete_view(request, pk):
+    evidence, _ = _evidence(request, pk, Action.LOG_EVIDENCE)
+    if not evidence.is_editable:
+        messages.info(request, "Submitted or accepted evidence cannot be deleted.")
+        return redirect(evidence)
+    if request.method == "POST":
+        evidence_delete(evidence=evidence, user=request.user)
+        messages.success(request, f"“{evidence.title}” deleted.")
+        return redirect("tracker:evidence-list", pk=evidence.apprenticeship_id)
+    return render(request, "tracker/evidence_delete.html", {"evidence": evidence})
+
+
+@login_required
+def evidence_file(request, pk):
+    """Download an attachment, only for someone who may see the evidence."""
+    evidence, _ = _evidence(request, pk)
+    if not evidence.attachment:
+        raise Http404("This evidence has no file.")
+    try:
+        handle = evidence.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.attachment_name or "evidence",
+        content_type=evidence.attachment_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def evidence_queue(request):
+    """Submitted evidence waiting for the employer, oldest first."""
+    evidence = (
+        Evidence.objects.filter(
+            status=Evidence.Status.SUBMITTED,
+            apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
+        )
+        .select_related("apprenticeship__apprentice", "apprenticeship__standard")
+        .prefetch_related("ksbs")
+        .order_by("submitted_at", "pk")
+    )
+    page = paginate(request, evidence)
+    return render(
+        request,
+        "tracker/evidence_queue.html",
+        {"page_obj": page, "evidence_list": with_links(list(page.object_list))},
+    )

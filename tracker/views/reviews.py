@@ -1,0 +1,112 @@
+"""Progress reviews: the employer records and signs them, the apprentice comments and signs."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Apprenticeship
+from accounts.permissions import Action, get_apprenticeship_for, get_record_for, require
+
+from ..forms import ApprenticeSignForm, ProgressReviewForm
+from ..models import ProgressReview
+from ..rules import next_review
+from ..services import TrackerError, progress_review_save, progress_review_sign
+
+REVIEWS = ProgressReview.objects.select_related(
+    "apprenticeship__apprentice",
+    "apprenticeship__standard",
+    "recorded_by",
+    "employer_signed_by",
+)
+
+
+@login_required
+def progress_review_list(request, pk):
+    apprenticeship, role = get_apprenticeship_for(
+        request.user, pk, queryset=Apprenticeship.objects.for_list()
+    )
+    reviews = list(apprenticeship.reviews.select_related("recorded_by", "employer_signed_by"))
+    return render(
+        request,
+        "tracker/progress_review_list.html",
+        {
+            "apprenticeship": apprenticeship,
+            "role": role,
+            "reviews": reviews,
+            "next_review": next_review(apprenticeship, reviews[0] if reviews else None),
+        },
+    )
+
+
+def _review_form_view(request, apprenticeship, review=None):
+    form = ProgressReviewForm(request.POST or None, instance=review)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = progress_review_save(
+                user=request.user,
+                apprenticeship=apprenticeship,
+                review=review,
+                fields=form.model_fields(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except TrackerError as exc:
+            messages.error(request, str(exc))
+            return redirect(review or apprenticeship)
+        else:
+            messages.success(request, "Review saved. Sign it when it is complete.")
+            return redirect(saved)
+    context = {"apprenticeship": apprenticeship, "review": review, "form": form}
+    return render(request, "tracker/progress_review_form.html", context)
+
+
+@login_required
+def progress_review_create(request, pk):
+    apprenticeship, _ = get_apprenticeship_for(
+        request.user, pk, action=Action.RECORD_REVIEW, queryset=Apprenticeship.objects.for_list()
+    )
+    return _review_form_view(request, apprenticeship)
+
+
+@login_required
+def progress_review_update(request, pk):
+    review, _ = get_record_for(request.user, REVIEWS, pk=pk, action=Action.RECORD_REVIEW)
+    if review.employer_signed_at:
+        messages.info(request, "The review is signed and can no longer be edited.")
+        return redirect(review)
+    return _review_form_view(request, review.apprenticeship, review)
+
+
+def _sign(request, review, comments=None):
+    try:
+        progress_review_sign(review=review, user=request.user, comments=comments)
+    except TrackerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "You have signed the review.")
+    return redirect(review)
+
+
+@login_required
+def progress_review_detail(request, pk):
+    """The review; the apprentice adds their comments and signs here (a POST)."""
+    review, role = get_record_for(request.user, REVIEWS, pk=pk)
+    form = ApprenticeSignForm(
+        request.POST or None, initial={"comments": review.apprentice_comments}
+    )
+    if request.method == "POST":
+        require(role, Action.COUNTERSIGN_REVIEW)
+        if form.is_valid():
+            return _sign(request, review, form.cleaned_data["comments"])
+    context = {"review": review, "apprenticeship": review.apprenticeship, "role": role}
+    return render(request, "tracker/progress_review_detail.html", {**context, "form": form})
+
+
+@login_required
+@require_POST
+def progress_review_sign_view(request, pk):
+    """The employer signs (the apprentice signs with their comments on the review's page)."""
+    review, _ = get_record_for(request.user, REVIEWS, pk=pk, action=Action.RECORD_REVIEW)
+    return _sign(request, review)
