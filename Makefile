@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ST0825_RECORD := tests/standards/data/ST0825_v1.0.ifate.json
 
-.PHONY: help install run test lint format fixtures bench clean
+.PHONY: help install run test lint format fixtures bench mutation clean
 
 help:
 	@echo "make run       run the app with demo data on SQLite at http://$(HOST):$(PORT)/"
@@ -18,6 +18,8 @@ help:
 	@echo "make lint      ruff lint and format check, migrations check"
 	@echo "make fixtures  regenerate fixtures/st0825.json from the IfATE record"
 	@echo "make bench     time the main pages with 1,000 apprenticeships on a fresh SQLite file"
+	@echo "make mutation MODULE=standards/ifate.py [TESTS=tests/standards]"
+	@echo "               mutation testing of one module with mutmut (minutes; not in CI)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,5 +65,14 @@ bench: install
 	DATABASE_URL=sqlite:///$(CURDIR)/.bench.sqlite3 $(BIN)/python manage.py bench_pages $(ARGS)
 	rm -f .bench.sqlite3
 
+# Mutation testing of one module (not in CI): mutmut changes MODULE's code one small mutation at
+# a time and runs the tests that call the changed function; a mutant no test fails on survived.
+# TESTS are pytest arguments. Always on SQLite: mutmut tests mutants in parallel processes, which
+# would share one PostgreSQL test database but each get their own in-memory SQLite one.
+TESTS ?= tests --ignore=tests/e2e
+mutation: install
+	@test -n "$(MODULE)" || { echo "usage: make mutation MODULE=path/to/module.py [TESTS=...]" >&2; exit 2; }
+	env -u DATABASE_URL $(BIN)/python scripts/mutation.py $(MODULE) $(TESTS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) mutants .pytest_cache .ruff_cache staticfiles
