@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from standards.ifate import RecordError, SourceError, parse_record, read_records, tidy
+from standards.ifate import (
+    ParsedKSB,
+    RecordError,
+    SourceError,
+    parse_record,
+    read_records,
+    tidy,
+)
 from tests.conftest import ST0116_RECORD, ST0825_RECORD
 
 ST0825 = json.loads(ST0825_RECORD.read_text(encoding="utf-8"))
@@ -104,6 +111,46 @@ def test_unknown_guids_in_a_duty_are_skipped_with_a_warning_naming_the_duty():
     ]
 
 
+def test_ids_that_are_not_text_are_skipped_with_a_warning_listing_them():
+    data = record()
+    data["duties"][0]["mappedSkills"] += [42, None]
+    parsed = parse_record(data)
+    assert parsed.duties[0].ksb_codes == parse_record(ST0825).duties[0].ksb_codes
+    assert parsed.warnings == ["duty 1 names 2 KSB id(s) not in the record, skipped: 42, None"]
+
+
+def test_a_single_id_given_as_text_instead_of_a_list_is_linked():
+    b1 = ST0825["behaviours"][0]["behaviourId"]
+    data = record(duties=[{"dutyDetail": "Collaborate", "mappedBehaviour": b1}])
+    assert parse_record(data).duties[0].ksb_codes == (("B", 1),)
+
+
+def test_a_ksb_given_as_plain_text_is_read_as_its_detail():
+    parsed = parse_record(record(knowledges=["K1: Continuous integration"], duties=None))
+    assert parsed.ksbs[0] == ParsedKSB("K", 1, "Continuous integration")
+
+
+def test_ksbs_without_an_id_are_read_and_blank_ids_are_not_repeats():
+    behaviours = [
+        {"detail": "Is curious."},
+        {"behaviourId": " ", "detail": "Is kind."},
+        {"behaviourId": " ", "detail": "Is patient."},
+    ]
+    parsed = parse_record(record(behaviours=behaviours, duties=None))
+    assert [k.code for k in parsed.ksbs if k.kind == "B"] == ["B1", "B2", "B3"]
+    assert parsed.warnings == []
+
+
+def test_a_repeated_id_is_warned_about_and_names_the_first_statement_with_it():
+    data = record()
+    s1 = data["skills"][0]["skillId"]
+    data["skills"][1]["skillId"] = f" {s1.upper()} "
+    data["duties"] = [{"dutyDetail": "Build pipelines", "mappedSkills": [s1]}]
+    parsed = parse_record(data)
+    assert parsed.warnings == ["S2 repeats the id of S1"]
+    assert parsed.duties[0].ksb_codes == (("S", 1),)
+
+
 def test_guids_match_whatever_their_case():
     data = record()
     data["duties"][0]["mappedKnowledge"] = [g.upper() for g in data["duties"][0]["mappedKnowledge"]]
@@ -131,9 +178,33 @@ def test_version_comes_from_version_or_version_number():
     assert parse_record(data).version == "2.0"
 
 
+def test_a_version_that_is_neither_text_nor_a_number_is_passed_over():
+    assert parse_record(record(version=True, versionNumber="1.1")).version == "1.1"
+
+
 def test_numbers_given_as_text_are_read():
     parsed = parse_record(record(level="4", typicalDuration="18"))
     assert (parsed.level, parsed.typical_duration_months) == (4, 18)
+
+
+def test_whole_numbers_given_as_floats_are_read():
+    parsed = parse_record(record(level=4.0, typicalDuration=18.0))
+    assert (parsed.level, parsed.typical_duration_months) == (4, 18)
+
+
+@pytest.mark.parametrize("duration", [None, "", "eighteen", 18.5, [18]])
+def test_a_duration_that_is_not_a_whole_number_is_left_blank(duration):
+    assert parse_record(record(typicalDuration=duration)).typical_duration_months is None
+
+
+def test_numbers_where_text_is_expected_are_read_as_text():
+    parsed = parse_record(record(status=3, route=2.5))
+    assert (parsed.status, parsed.route) == ("3", "2.5")
+
+
+@pytest.mark.parametrize("overview", [None, ""])
+def test_a_record_without_an_overview_has_an_empty_one(overview):
+    assert parse_record(record(overviewOfRole=overview)).overview == ""
 
 
 def test_overview_html_is_reduced_to_text():
@@ -160,21 +231,34 @@ def test_a_page_url_that_is_not_a_web_address_is_left_out_with_a_warning():
         ([1, 2], "not a standard (a JSON list"),
         ("ST0825", "not a standard (a JSON str"),
         (record(title="  "), "has no title"),
-        (record(version=None, versionNumber=None), "has no version"),
+        (
+            record(version=None, versionNumber=None),
+            "has no version (neither version nor versionNumber)",
+        ),
+        (record(version="  ", versionNumber=False), "has no version"),
         (record(level=None), "has no level"),
-        (record(level="four"), "level is not a whole number"),
+        (record(level=""), "has no level"),
+        (record(level="four"), "level is not a whole number: 'four'"),
+        (record(level=4.5), "level is not a whole number: 4.5"),
+        (record(level=True), "level is not a whole number: True"),
         (record(knowledges="K1"), "knowledges is not a list"),
         (record(duties={"a": 1}), "duties is not a list"),
         (record(knowledges=[{"knowledgeId": "x", "detail": "  "}]), "K1 has no text"),
         (record(skills=[{"skillId": "x"}]), "S1 has no text"),
+        # A statement that is nothing but its own code has no text either.
+        (record(knowledges=[{"knowledgeId": "x", "detail": "K1: "}]), "K1 has no text"),
         (record(behaviours=[42]), "B1 is not an object"),
         (record(duties=[{"dutyDetail": ""}]), "duty 1 has no text"),
+        (record(duties=[{"mappedSkills": []}]), "duty 1 has no text"),
+        (record(duties=[{"dutyDetail": 7}]), "duty 1 has no text"),
+        (record(duties=[{"dutyDetail": "Duty 1: "}]), "duty 1 has no text"),
         (record(duties=["a duty"]), "duty 1 is not an object"),
         (
             record(duties=[{"dutyDetail": "x", "mappedSkills": 5}]),
             "duty 1: mappedSkills is not a list",
         ),
         (record(title=["a", "list"]), "title is not text"),
+        (record(title=True), "title is not text"),
     ],
 )
 def test_records_that_cannot_be_imported_say_why(data, reason):
@@ -211,7 +295,23 @@ def test_files_that_are_not_records_say_why(tmp_path, content, reason):
 
 
 def test_a_missing_file_or_a_directory_says_so(tmp_path):
-    with pytest.raises(SourceError, match="no such file"):
+    with pytest.raises(SourceError) as missing:
         read_records(tmp_path / "nope.json")
-    with pytest.raises(SourceError, match="is a directory"):
+    with pytest.raises(SourceError) as directory:
         read_records(tmp_path)
+    assert str(missing.value) == "no such file"
+    assert str(directory.value) == "is a directory, not a file"
+
+
+def test_a_file_that_cannot_be_read_says_why(tmp_path):
+    not_a_folder = tmp_path / "record.json"
+    not_a_folder.write_text("{}", encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        read_records(not_a_folder / "ST0825.json")
+    assert str(exc.value) == "cannot be read (Not a directory)"
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(ST0825).encode("utf-8"))
+    assert read_records(path)[0]["referenceNumber"] == "ST0825"
