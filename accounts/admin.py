@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Count
 
-from .models import Apprenticeship, Invitation, Membership, Organisation, User
+from .models import Apprenticeship, Invitation, Membership, Organisation, StatusChange, User
 
 
 class InvitationStateFilter(admin.SimpleListFilter):
@@ -84,6 +84,27 @@ class OrganisationAdmin(admin.ModelAdmin):
         return obj.apprenticeship_count
 
 
+class StatusChangeInline(admin.TabularInline):
+    """The status history: records of what someone did, never edited here. The status itself
+    changes on the apprenticeship's status page, through the status service."""
+
+    model = StatusChange
+    fields = ["at", "old_status", "new_status", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "status history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Apprenticeship)
 class ApprenticeshipAdmin(admin.ModelAdmin):
     list_display = [
@@ -100,6 +121,8 @@ class ApprenticeshipAdmin(admin.ModelAdmin):
     list_select_related = ["apprentice", "standard", "organisation", "mentor"]
     autocomplete_fields = ["apprentice", "mentor"]
     date_hierarchy = "start_date"
+    readonly_fields = ["status"]
+    inlines = [StatusChangeInline]
 
     @admin.display(description="e-mail", ordering="apprentice__email")
     def apprentice_email(self, obj):

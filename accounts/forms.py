@@ -4,6 +4,8 @@ from django.db.models import Case, IntegerField, Value, When
 from standards.models import Standard
 
 from .models import Apprenticeship, Invitation, Membership, Organisation, User
+from .permissions import Action
+from .status import allowed_transitions
 
 
 class DateInput(forms.DateInput):
@@ -229,7 +231,8 @@ class ApprenticeshipForm(forms.ModelForm):
 
 
 class StatusChangeForm(forms.Form):
-    """Move an apprenticeship to one of the statuses its current one allows, with a reason."""
+    """Move an apprenticeship to one of the statuses its current one allows to ``role`` (other
+    than gateway, which has its checklist page), with a reason."""
 
     status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
     reason = forms.CharField(
@@ -240,6 +243,18 @@ class StatusChangeForm(forms.Form):
         error_messages={"required": "Say why the status changes."},
     )
 
-    def __init__(self, *args, choices, **kwargs):
+    def __init__(self, *args, apprenticeship, role, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = choices
+        self.fields["status"].choices = [
+            (to, Apprenticeship.Status(to).label)
+            for to, action in allowed_transitions(apprenticeship, role)
+            if action == Action.CHANGE_STATUS
+        ]
+
+    @property
+    def choices(self):
+        return self.fields["status"].choices
+
+    def change(self):
+        """The status service's arguments: where to, and why."""
+        return {"to": self.cleaned_data["status"], "reason": self.cleaned_data["reason"]}

@@ -31,7 +31,7 @@ from .services import (
     sole_managed_organisations,
     user_delete_account,
 )
-from .status import StatusError, allowed_transitions, apprenticeship_status_change
+from .status import StatusError, apprenticeship_status_change
 
 MAIL_FAILED = (
     "The invitation e-mail could not be sent, so nothing was saved. Please try again in a "
@@ -81,32 +81,23 @@ def apprenticeship_status(request, pk):
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, action=Action.CHANGE_STATUS, queryset=Apprenticeship.objects.for_list()
     )
-    choices = [
-        (to, Apprenticeship.Status(to).label)
-        for to, action in allowed_transitions(apprenticeship, role)
-        if action == Action.CHANGE_STATUS
-    ]
-    form = StatusChangeForm(request.POST or None, choices=choices)
+    form = StatusChangeForm(request.POST or None, apprenticeship=apprenticeship, role=role)
     if request.method == "POST" and form.is_valid():
         try:
             apprenticeship_status_change(
-                apprenticeship=apprenticeship,
-                to=form.cleaned_data["status"],
-                by=request.user,
-                reason=form.cleaned_data["reason"],
+                apprenticeship=apprenticeship, by=request.user, **form.change()
             )
         except StatusError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request, f"The apprenticeship is now {apprenticeship.get_status_display().lower()}."
-            )
+            now = apprenticeship.get_status_display().lower()
+            messages.success(request, f"The apprenticeship is now {now}.")
             return redirect(apprenticeship)
     history = apprenticeship.status_changes.select_related("by").order_by("-at", "-pk")
     return render(
         request,
         "accounts/apprenticeship_status.html",
-        {"apprenticeship": apprenticeship, "form": form, "choices": choices, "history": history},
+        {"apprenticeship": apprenticeship, "form": form, "history": history},
     )
 
 
@@ -246,6 +237,38 @@ INVITATION_PROBLEMS = {
 }
 
 
+def _invitation_problem(request, invitation):
+    """The page for a link that cannot be used by this visitor, or None when it can."""
+    if invitation is None:
+        context, status = {"problem": "unknown"}, 404
+    elif invitation.state != Invitation.State.PENDING:
+        state = invitation.state
+        context = {
+            "invitation": invitation,
+            "problem": state,
+            "message": INVITATION_PROBLEMS[state],
+        }
+        status = 410
+    elif request.user.is_authenticated and not invitation.matches(request.user):
+        context, status = {"invitation": invitation, "problem": "wrong_user"}, 403
+    else:
+        return None
+    return render(request, "accounts/invitation_problem.html", context, status=status)
+
+
+def _accept(request, invitation):
+    try:
+        invitation_accept(invitation=invitation, user=request.user)
+    except InvitationError as exc:
+        messages.error(request, INVITATION_PROBLEMS.get(exc.reason, "This link does not work."))
+        return redirect(request.path)
+    if invitation.kind == Invitation.Kind.APPRENTICE:
+        messages.success(request, "Welcome! This apprenticeship is now yours.")
+        return redirect(invitation.apprenticeship)
+    messages.success(request, f"You have joined {invitation.organisation}.")
+    return redirect(invitation.organisation)
+
+
 def invitation_accept_view(request, token):
     """The link from the invitation e-mail. Anyone with the link sees what it is for; only the
     invited address, logged in, can accept it (POST)."""
@@ -254,50 +277,24 @@ def invitation_accept_view(request, token):
         .select_related("organisation", "apprenticeship__standard", "invited_by")
         .first()
     )
-    if invitation is None:
-        return render(
-            request, "accounts/invitation_problem.html", {"problem": "unknown"}, status=404
-        )
-    state = invitation.state
-    if state != Invitation.State.PENDING:
-        return render(
-            request,
-            "accounts/invitation_problem.html",
-            {"invitation": invitation, "problem": state, "message": INVITATION_PROBLEMS[state]},
-            status=410,
-        )
+    problem = _invitation_problem(request, invitation)
+    if problem:
+        return problem
     user = request.user
-    if user.is_authenticated and not invitation.matches(user):
-        return render(
-            request,
-            "accounts/invitation_problem.html",
-            {"invitation": invitation, "problem": "wrong_user"},
-            status=403,
-        )
+    if request.method == "POST" and not user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
     if request.method == "POST":
-        if not user.is_authenticated:
-            return redirect(f"{reverse('account_login')}?next={request.path}")
-        try:
-            invitation_accept(invitation=invitation, user=user)
-        except InvitationError as exc:
-            messages.error(request, INVITATION_PROBLEMS.get(exc.reason, "This link does not work."))
-            return redirect(request.path)
-        if invitation.kind == Invitation.Kind.APPRENTICE:
-            messages.success(request, "Welcome! This apprenticeship is now yours.")
-            return redirect(invitation.apprenticeship)
-        messages.success(request, f"You have joined {invitation.organisation}.")
-        return redirect(invitation.organisation)
+        return _accept(request, invitation)
     if not user.is_authenticated:
         # Having opened the link proves the address: signing up with it needs no second e-mail.
         get_adapter(request).stash_verified_email(request, invitation.email)
+    has_account = (
+        not user.is_authenticated and User.objects.filter(email__iexact=invitation.email).exists()
+    )
     return render(
         request,
         "accounts/invitation_accept.html",
-        {
-            "invitation": invitation,
-            "has_account": not user.is_authenticated
-            and User.objects.filter(email__iexact=invitation.email).exists(),
-        },
+        {"invitation": invitation, "has_account": has_account},
     )
 
 

@@ -290,6 +290,39 @@ def scan_overview(apprenticeship, structure, *, is_apprentice):
     )
 
 
+# --- downloads ------------------------------------------------------------------------------
+
+SCAN_CSV_HEADER = [
+    "code",
+    "kind",
+    "ksb",
+    "duties",
+    "apprentice score",
+    "apprentice comment",
+    "employer score",
+    "employer comment",
+    "agreed score",
+]
+
+
+def scan_csv_rows(results):
+    """A row per KSB of a scan's results, in the order of SCAN_CSV_HEADER."""
+    kinds = dict(KINDS)
+    for row in results.rows:
+        rating = row.rating
+        yield [
+            row.ksb.code,
+            kinds[row.ksb.kind],
+            row.ksb.description,
+            " ".join(str(duty.number) for duty in row.ksb.duty_list),
+            rating and rating.score,
+            rating and rating.comment,
+            rating and rating.employer_score,
+            rating and rating.employer_comment,
+            row.agreed,
+        ]
+
+
 # --- charts ---------------------------------------------------------------------------------
 
 MAX_SCORE = max(Score.values)

@@ -21,12 +21,14 @@ from .forms import RatingSectionForm, ValidationForm
 from .models import SCORE_DESCRIPTORS, Score, SkillScan
 from .selectors import (
     KINDS,
+    SCAN_CSV_HEADER,
     duty_bar_chart,
     duty_history,
     duty_history_chart,
     duty_history_table,
     ratings_in_code_order,
     resume_section,
+    scan_csv_rows,
     scan_results,
 )
 from .services import (
@@ -41,6 +43,10 @@ from .services import (
 
 SCALE = [(s.value, s.label, SCORE_DESCRIPTORS[s.value]) for s in Score]
 KIND_LABELS = dict(KINDS)
+NOT_TO_VALIDATE = {
+    SkillScan.Status.VALIDATED: "This scan has been validated and is locked.",
+    SkillScan.Status.DRAFT: "This scan has not been submitted yet.",
+}
 SCANS = SkillScan.objects.select_related(
     "apprenticeship__standard",
     "apprenticeship__apprentice",
@@ -96,6 +102,16 @@ def _after_saving(request, scan, slugs, position):
     return reverse("skillscan:scan-rate", kwargs={"pk": scan.pk, "section": section})
 
 
+def _save_section(request, scan, form, slugs, section):
+    try:
+        ratings_save(scan=scan, user=request.user, ratings=form.ratings())
+    except ScanError as exc:
+        messages.error(request, str(exc))
+        return redirect(request.path)
+    messages.success(request, f"{KIND_LABELS[section.upper()]} saved.")
+    return redirect(_after_saving(request, scan, slugs, slugs.index(section)))
+
+
 @login_required
 def scan_rate(request, pk, section):
     scan, role = _scan(request, pk, Action.RATE)
@@ -106,37 +122,30 @@ def scan_rate(request, pk, section):
     slugs = [slug for slug, *_ in sections]
     if section not in slugs:
         raise Http404("No such section.")
-    ksbs = list(
-        KSB.objects.filter(
-            standard_id=scan.apprenticeship.standard_id, kind=section.upper()
-        ).prefetch_related("duties")
-    )
+    ksbs = KSB.objects.filter(standard_id=scan.apprenticeship.standard_id, kind=section.upper())
     ratings = {r.ksb_id: r for r in scan.ratings.all()}
-    form = RatingSectionForm(request.POST or None, ksbs=ksbs, ratings=ratings)
+    form = RatingSectionForm(
+        request.POST or None, ksbs=ksbs.prefetch_related("duties"), ratings=ratings
+    )
     if request.method == "POST" and form.is_valid():
-        try:
-            ratings_save(scan=scan, user=request.user, ratings=form.ratings())
-        except ScanError as exc:
-            messages.error(request, str(exc))
-            return redirect(request.path)
-        messages.success(request, f"{KIND_LABELS[section.upper()]} saved.")
-        return redirect(_after_saving(request, scan, slugs, slugs.index(section)))
-    context = {
-        "scan": scan,
-        "apprenticeship": scan.apprenticeship,
-        "role": role,
-        "form": form,
-        "rows": form.rows(),
-        "sections": sections,
-        "section": section,
-        "kind_label": KIND_LABELS[section.upper()],
-        "is_last": section == slugs[-1],
-        "is_first": section == slugs[0],
-        "rated": len(ratings),
-        "total": sum(count for *_, count in sections),
-        "scale": SCALE,
-    }
-    return render(request, "skillscan/scan_rate.html", context)
+        return _save_section(request, scan, form, slugs, section)
+    context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role, "form": form}
+    return render(
+        request,
+        "skillscan/scan_rate.html",
+        {
+            **context,
+            "rows": form.rows(),
+            "sections": sections,
+            "section": section,
+            "kind_label": KIND_LABELS[section.upper()],
+            "is_last": section == slugs[-1],
+            "is_first": section == slugs[0],
+            "rated": len(ratings),
+            "total": sum(count for *_, count in sections),
+            "scale": SCALE,
+        },
+    )
 
 
 @login_required
@@ -183,35 +192,32 @@ def scan_results_view(request, pk):
     )
 
 
+def _save_review(request, scan, form, validating):
+    try:
+        employer_review_save(
+            scan=scan, user=request.user, reviews=form.reviews(), validate=validating
+        )
+    except ScanError as exc:
+        messages.error(request, str(exc))
+        return redirect(request.path)
+    if validating:
+        messages.success(request, "The scan is validated. It is now locked for everyone.")
+        return redirect(scan)
+    messages.success(request, "Your scores and comments are saved; the scan is not validated yet.")
+    return redirect(request.path)
+
+
 @login_required
 def scan_validate_view(request, pk):
     scan, role = _scan(request, pk, Action.VALIDATE_SCAN)
     if scan.status != SkillScan.Status.SUBMITTED:
-        messages.info(
-            request,
-            "This scan has been validated and is locked."
-            if scan.status == SkillScan.Status.VALIDATED
-            else "This scan has not been submitted yet.",
-        )
+        messages.info(request, NOT_TO_VALIDATE[scan.status])
         return redirect(scan)
     ratings = ratings_in_code_order(scan)
     validating = request.POST.get("action") == "validate"
     form = ValidationForm(request.POST or None, ratings=ratings, validating=validating)
     if request.method == "POST" and form.is_valid():
-        try:
-            employer_review_save(
-                scan=scan, user=request.user, reviews=form.reviews(), validate=validating
-            )
-        except ScanError as exc:
-            messages.error(request, str(exc))
-            return redirect(request.path)
-        if validating:
-            messages.success(request, "The scan is validated. It is now locked for everyone.")
-            return redirect(scan)
-        messages.success(
-            request, "Your scores and comments are saved; the scan is not validated yet."
-        )
-        return redirect(request.path)
+        return _save_review(request, scan, form, validating)
     context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role, "form": form}
     return render(
         request,
@@ -228,37 +234,9 @@ def scan_validate_view(request, pk):
 @login_required
 def scan_csv(request, pk):
     scan, _ = _scan(request, pk, Action.EXPORT)
-    results = scan_results(scan)
     apprentice = scan.apprenticeship.apprentice
     name = slugify(f"{apprentice or 'apprentice'} {scan.get_stage_display()} scan {scan.pk}")
-    return csv_response(
-        f"{name}.csv",
-        [
-            "code",
-            "kind",
-            "ksb",
-            "duties",
-            "apprentice score",
-            "apprentice comment",
-            "employer score",
-            "employer comment",
-            "agreed score",
-        ],
-        (
-            [
-                row.ksb.code,
-                KIND_LABELS[row.ksb.kind],
-                row.ksb.description,
-                " ".join(str(duty.number) for duty in row.ksb.duty_list),
-                row.rating and row.rating.score,
-                row.rating and row.rating.comment,
-                row.rating and row.rating.employer_score,
-                row.rating and row.rating.employer_comment,
-                row.agreed,
-            ]
-            for row in results.rows
-        ),
-    )
+    return csv_response(f"{name}.csv", SCAN_CSV_HEADER, scan_csv_rows(scan_results(scan)))
 
 
 @login_required

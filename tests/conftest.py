@@ -271,3 +271,86 @@ def side_by_side(acme, mentor, manager, apprentice, other_apprentice):
         mine_review=mine_review,
         theirs_initial=theirs_initial,
     )
+
+
+@pytest.fixture
+def world(
+    media,
+    standard,
+    acme,
+    apprentice,
+    other_apprentice,
+    mentor,
+    manager,
+    other_manager,
+    superuser,
+    globex_apprenticeship,
+):
+    from django.core.files.base import ContentFile
+
+    from tests.factories import (
+        ApprenticeshipFactory,
+        EvidenceFactory,
+        MembershipFactory,
+        ProgressReviewFactory,
+        invitation_with_token,
+        make_scan,
+    )
+    from tracker.models import DutySignOff
+
+    apprenticeship = ApprenticeshipFactory(
+        apprentice=apprentice, standard=standard, organisation=acme, mentor=mentor
+    )
+    ApprenticeshipFactory(
+        apprentice=other_apprentice, standard=standard, organisation=acme, mentor=manager
+    )
+    MembershipFactory(user=apprentice, organisation=acme, role="manager")
+    former = verified_user("former@example.com", "Fay Former")
+    MembershipFactory(user=former, organisation=acme, role="manager").delete()
+    invitation, token = invitation_with_token(
+        organisation=acme, email="invitee@example.com", apprenticeship__standard=standard
+    )
+    DutySignOff.objects.create(
+        apprenticeship=apprenticeship,
+        duty=standard.duties.get(number=2),
+        action="signed_off",
+        by=mentor,
+    )
+    ksb = standard.ksbs.first()
+    world = {
+        "acme": acme,
+        "standard": standard,
+        "apprenticeship": apprenticeship,
+        "submitted": make_scan(apprenticeship, stage="initial", status="submitted"),
+        "evidence": EvidenceFactory(
+            apprenticeship=apprenticeship,
+            ksbs=[ksb],
+            attachment=ContentFile(b"%PDF-1.4 walk", name="walk.pdf"),
+            attachment_name="walk.pdf",
+            attachment_type="application/pdf",
+        ),
+        "submitted_evidence": EvidenceFactory(
+            apprenticeship=apprenticeship, ksbs=[ksb], status="submitted"
+        ),
+        "review": ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=mentor),
+        "draft": make_scan(apprenticeship, stage="review", status="draft"),
+        "invitation": invitation,
+        "token": token,
+        "users": {
+            "apprentice": apprentice,
+            "other_apprentice": other_apprentice,
+            "mentor": mentor,
+            "manager": manager,
+            "other_manager": other_manager,
+            "superuser": superuser,
+            "former_manager": former,
+        },
+    }
+    from accounts.permissions import role_of, role_on_organisation
+    from tests.walk import USERS
+
+    for name, (on_apprenticeship, at_acme) in USERS.items():
+        user = world["users"][name]
+        assert role_of(user, apprenticeship) == on_apprenticeship, name
+        assert role_on_organisation(user, acme) == at_acme, name
+    return world

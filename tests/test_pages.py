@@ -1,15 +1,28 @@
 """The frame every page shares, and every URL against every role."""
 
 import re
-from dataclasses import dataclass
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.permissions import Action, Role, may, role_of, role_on_organisation
+from accounts.permissions import Action, Role, may
 from tests.conftest import verified_user
 from tests.factories import PASSWORD, UserFactory
+from tests.walk import (
+    APP,
+    MISSING,
+    PUBLIC_NAMES,
+    TAKEN_ELSEWHERE,
+    URLS,
+    USERS,
+    WALKERS,
+    LoggedIn,
+    On,
+    Public,
+    Staff,
+    missing_kwargs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,238 +109,7 @@ def test_logged_in_header_shows_the_user_and_a_post_logout(client, db):
 
 
 # --- every URL against every role, expectations read from the permission table ----------------
-#
-# Each user of the walk has a declared role on the world's apprenticeship and at Acme Digital
-# (checked against accounts.permissions.role_of below). Each URL says which action it needs;
-# the expected status is then the table's answer: 302 to log in when anonymous, 404 without a
-# role, 403 with a role that may not take the action, and success with one that may. A new
-# role fails the walk until a user with it is declared; a new action fails it until a URL (or
-# the list of actions taken elsewhere) covers it.
-
-A, MEN, MAN, ADM = Role.APPRENTICE, Role.MENTOR, Role.MANAGER, Role.ADMIN
-# name -> (role on the apprenticeship, role at Acme Digital)
-USERS = {
-    # The apprentice is also a manager of Acme: nobody supervises themselves.
-    "apprentice": (A, MAN),
-    "mentor": (MEN, MEN),
-    "manager": (MAN, MAN),
-    "superuser": (ADM, ADM),
-    "other_apprentice": (None, None),
-    "other_manager": (None, None),
-    "former_manager": (None, None),  # their membership of Acme was deleted
-}
-WALKERS = ["anonymous", *USERS]
-# Actions no URL takes through this walk, and where they are tested instead.
-TAKEN_ELSEWHERE = {
-    Action.JOIN: "accepting an invitation, which the invitation decides (test_invitations)",
-}
-
-
-@dataclass(frozen=True)
-class Public:
-    """Anyone; ``anonymous`` and ``others`` when the page sends some people elsewhere."""
-
-    anonymous: int = 200
-    others: int = 200
-
-
-@dataclass(frozen=True)
-class LoggedIn:
-    status: int = 200
-
-
-@dataclass(frozen=True)
-class Staff:
-    pass
-
-
-@dataclass(frozen=True)
-class On:
-    """A page of the world's apprenticeship (``scope`` "apprenticeship") or of Acme Digital
-    ("organisation") needing ``action``; ``post`` is the form a POST sends (None: no POST),
-    ``post_only`` refuses a GET, ``post_action`` is what a POST needs when it differs."""
-
-    action: Action
-    scope: str = "apprenticeship"
-    post: object = None
-    post_only: bool = False
-    post_action: Action | None = None
-    get_status: int = 200
-
-
-APP = "apprenticeship"
-ORG = "organisation"
-
-
-def _pk(name):
-    return lambda w: {"pk": w[name].pk}
-
-
-def _duty(number):
-    return lambda w: {"pk": w["apprenticeship"].pk, "number": number}
-
-
-EVIDENCE_FORM = {
-    "title": "Walked",
-    "occurred_on": "2026-01-10",
-    "activity_type": "project_work",
-    "off_the_job_hours": "1",
-    "description": "",
-    "url": "",
-}
-REVIEW_FORM = {
-    "held_on": "2026-01-10",
-    "next_due_on": "",
-    "progress": "Fine.",
-    "actions": "More.",
-}
-INVITE_APPRENTICE = {
-    "email": "walk@example.com",
-    "full_name": "Walk Er",
-    "standard": "",
-    "start_date": "2026-01-10",
-    "planned_end_date": "2027-06-10",
-    "mentor": "",
-    "weekly_hours": "30",
-    "otj_target_hours": "",
-}
-
-# name -> (url kwargs from the world, what the URL needs)
-URLS = {
-    "progress:welcome": (lambda w: {}, Public()),
-    "standards:standard-list": (lambda w: {}, Public()),
-    "standards:standard-latest": (lambda w: {"reference": "ST0825"}, Public(302, 302)),
-    "standards:standard-detail": (
-        lambda w: {"reference": "ST0825", "version": "1.0"},
-        Public(),
-    ),
-    "account_login": (lambda w: {}, Public(200, 302)),
-    "account_signup": (lambda w: {}, Public(200, 302)),
-    # The link shows what it is for to anyone; logged in as another address it is refused.
-    "accounts:invitation-accept": (lambda w: {"token": w["token"]}, Public(200, 403)),
-    "progress:start": (lambda w: {}, LoggedIn(302)),
-    "progress:dashboard": (lambda w: {}, LoggedIn()),
-    "progress:dashboard-csv": (lambda w: {}, LoggedIn()),
-    "accounts:get-started": (lambda w: {}, LoggedIn()),
-    "accounts:profile": (lambda w: {}, LoggedIn()),
-    "accounts:account-delete": (lambda w: {}, LoggedIn()),
-    "accounts:organisation-create": (lambda w: {}, LoggedIn()),
-    "skillscan:validation-queue": (lambda w: {}, LoggedIn()),
-    "tracker:evidence-queue": (lambda w: {}, LoggedIn()),
-    "admin:index": (lambda w: {}, Staff()),
-    "admin:standards_standard_changelist": (lambda w: {}, Staff()),
-    "admin:accounts_apprenticeship_changelist": (lambda w: {}, Staff()),
-    "admin:accounts_user_changelist": (lambda w: {}, Staff()),
-    # The apprenticeship and everything of it
-    "progress:apprenticeship-home": (_pk("apprenticeship"), On(Action.VIEW)),
-    "progress:gateway": (_pk("apprenticeship"), On(Action.MARK_GATEWAY)),
-    "progress:gateway-mark": (
-        _pk("apprenticeship"),
-        On(Action.MARK_GATEWAY, post={"note": "Walk"}, post_only=True),
-    ),
-    "progress:portfolio": (_pk("apprenticeship"), On(Action.EXPORT)),
-    "progress:portfolio-csv": (_pk("apprenticeship"), On(Action.EXPORT)),
-    "accounts:apprenticeship-edit": (
-        _pk("apprenticeship"),
-        On(
-            Action.EDIT_APPRENTICESHIP,
-            post=lambda w: {
-                "mentor": w["users"]["mentor"].pk,
-                "start_date": w["apprenticeship"].start_date.isoformat(),
-                "planned_end_date": w["apprenticeship"].planned_end_date.isoformat(),
-                "weekly_hours": "30",
-                "otj_target_hours": "",
-            },
-        ),
-    ),
-    "accounts:apprenticeship-status": (
-        _pk("apprenticeship"),
-        On(Action.CHANGE_STATUS, post={"status": "paused", "reason": "Walk"}),
-    ),
-    "skillscan:scan-history": (_pk("apprenticeship"), On(Action.VIEW)),
-    "skillscan:scan-start": (
-        _pk("apprenticeship"),
-        On(Action.RATE, post={"stage": "review"}, post_only=True),
-    ),
-    "skillscan:scan-results": (_pk("submitted"), On(Action.VIEW)),
-    "skillscan:scan-csv": (_pk("submitted"), On(Action.EXPORT)),
-    "skillscan:scan-rate": (
-        lambda w: {"pk": w["draft"].pk, "section": "k"},
-        On(Action.RATE, post={"action": "save"}),
-    ),
-    "skillscan:scan-submit": (_pk("draft"), On(Action.SUBMIT_SCAN, post={})),
-    "skillscan:scan-validate": (
-        _pk("submitted"),
-        On(Action.VALIDATE_SCAN, post={"action": "save"}),
-    ),
-    "tracker:evidence-list": (_pk("apprenticeship"), On(Action.VIEW)),
-    "tracker:evidence-create": (_pk("apprenticeship"), On(Action.LOG_EVIDENCE, post=EVIDENCE_FORM)),
-    "tracker:evidence-detail": (_pk("evidence"), On(Action.VIEW)),
-    "tracker:evidence-update": (_pk("evidence"), On(Action.LOG_EVIDENCE, post=EVIDENCE_FORM)),
-    "tracker:evidence-delete": (_pk("evidence"), On(Action.LOG_EVIDENCE, post={})),
-    "tracker:evidence-submit": (_pk("evidence"), On(Action.LOG_EVIDENCE, post={}, post_only=True)),
-    "tracker:evidence-decide": (
-        _pk("submitted_evidence"),
-        On(Action.DECIDE_EVIDENCE, post={"decision": "accepted"}, post_only=True),
-    ),
-    "tracker:evidence-file": (_pk("evidence"), On(Action.VIEW)),
-    "tracker:duty-list": (_pk("apprenticeship"), On(Action.VIEW)),
-    "tracker:duty-detail": (_duty(1), On(Action.VIEW)),
-    "tracker:duty-sign-off": (_duty(1), On(Action.SIGN_OFF_DUTY, post={"note": "Walk"})),
-    "tracker:duty-sign-off-undo": (_duty(2), On(Action.SIGN_OFF_DUTY, post={"reason": "Walk"})),
-    "tracker:hours": (_pk("apprenticeship"), On(Action.VIEW)),
-    "tracker:progress-review-list": (_pk("apprenticeship"), On(Action.VIEW)),
-    "tracker:progress-review-create": (
-        _pk("apprenticeship"),
-        On(Action.RECORD_REVIEW, post=REVIEW_FORM),
-    ),
-    "tracker:progress-review-detail": (
-        _pk("review"),
-        On(Action.VIEW, post={"comments": "Walk"}, post_action=Action.COUNTERSIGN_REVIEW),
-    ),
-    "tracker:progress-review-update": (_pk("review"), On(Action.RECORD_REVIEW, post=REVIEW_FORM)),
-    "tracker:progress-review-sign": (
-        _pk("review"),
-        On(Action.RECORD_REVIEW, post={}, post_only=True),
-    ),
-    # Acme Digital
-    "accounts:organisation-detail": (_pk("acme"), On(Action.SEE_ORGANISATION, ORG)),
-    "accounts:apprentice-invite": (
-        _pk("acme"),
-        On(
-            Action.MANAGE_PEOPLE,
-            ORG,
-            post=lambda w: {**INVITE_APPRENTICE, "standard": w["standard"].pk},
-        ),
-    ),
-    "accounts:member-invite": (
-        _pk("acme"),
-        On(
-            Action.MANAGE_PEOPLE,
-            ORG,
-            post={"email": "new.member@example.com", "full_name": "New", "role": "mentor"},
-        ),
-    ),
-    "accounts:invitation-resend": (
-        _pk("invitation"),
-        On(Action.MANAGE_PEOPLE, ORG, post={}, post_only=True),
-    ),
-    "accounts:invitation-revoke": (_pk("invitation"), On(Action.MANAGE_PEOPLE, ORG, post={})),
-}
-MISSING = {
-    "standards:standard-latest": {"reference": "ST9999"},
-    "standards:standard-detail": {"reference": "ST0825", "version": "9.9"},
-    "accounts:invitation-accept": {"token": "no-such-token"},
-}
-PUBLIC_NAMES = {name for name, (_, need) in URLS.items() if isinstance(need, Public)}
-
-
-def _missing_kwargs(name, world):
-    """The URL's kwargs pointing at an object that does not exist."""
-    if name in MISSING:
-        return MISSING[name]
-    kwargs, _ = URLS[name]
-    return {**kwargs(world), "pk": 999999}
+# The table of URLs and users is in tests/walk.py; the world it walks is tests/conftest.py's.
 
 
 def own_url_names():
@@ -362,86 +144,6 @@ def test_every_action_is_taken_by_some_url_of_the_walk():
     covered |= {need.post_action for _, need in URLS.values() if isinstance(need, On)}
     missing = set(Action) - covered - set(TAKEN_ELSEWHERE)
     assert not missing, f"give these actions a URL in the walk: {missing}"
-
-
-@pytest.fixture
-def world(
-    media,
-    standard,
-    acme,
-    apprentice,
-    other_apprentice,
-    mentor,
-    manager,
-    other_manager,
-    superuser,
-    globex_apprenticeship,
-):
-    from django.core.files.base import ContentFile
-
-    from tests.factories import (
-        ApprenticeshipFactory,
-        EvidenceFactory,
-        MembershipFactory,
-        ProgressReviewFactory,
-        invitation_with_token,
-        make_scan,
-    )
-    from tracker.models import DutySignOff
-
-    apprenticeship = ApprenticeshipFactory(
-        apprentice=apprentice, standard=standard, organisation=acme, mentor=mentor
-    )
-    ApprenticeshipFactory(
-        apprentice=other_apprentice, standard=standard, organisation=acme, mentor=manager
-    )
-    MembershipFactory(user=apprentice, organisation=acme, role="manager")
-    former = verified_user("former@example.com", "Fay Former")
-    MembershipFactory(user=former, organisation=acme, role="manager").delete()
-    invitation, token = invitation_with_token(
-        organisation=acme, email="invitee@example.com", apprenticeship__standard=standard
-    )
-    DutySignOff.objects.create(
-        apprenticeship=apprenticeship,
-        duty=standard.duties.get(number=2),
-        action="signed_off",
-        by=mentor,
-    )
-    ksb = standard.ksbs.first()
-    world = {
-        "acme": acme,
-        "standard": standard,
-        "apprenticeship": apprenticeship,
-        "submitted": make_scan(apprenticeship, stage="initial", status="submitted"),
-        "evidence": EvidenceFactory(
-            apprenticeship=apprenticeship,
-            ksbs=[ksb],
-            attachment=ContentFile(b"%PDF-1.4 walk", name="walk.pdf"),
-            attachment_name="walk.pdf",
-            attachment_type="application/pdf",
-        ),
-        "submitted_evidence": EvidenceFactory(
-            apprenticeship=apprenticeship, ksbs=[ksb], status="submitted"
-        ),
-        "review": ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=mentor),
-        "draft": make_scan(apprenticeship, stage="review", status="draft"),
-        "invitation": invitation,
-        "token": token,
-        "users": {
-            "apprentice": apprentice,
-            "other_apprentice": other_apprentice,
-            "mentor": mentor,
-            "manager": manager,
-            "other_manager": other_manager,
-            "superuser": superuser,
-            "former_manager": former,
-        },
-    }
-    for name, (on_apprenticeship, at_acme) in USERS.items():
-        user = world["users"][name]
-        assert role_of(user, apprenticeship) == on_apprenticeship, name
-        assert role_on_organisation(user, acme) == at_acme, name
-    return world
 
 
 def client_as(client, world, walker):
@@ -536,7 +238,7 @@ ABOUT_AN_OBJECT = sorted(
 def test_unknown_objects_are_404_for_every_role(client, world, walker, name):
     _, need = URLS[name]
     response = client_as(client, world, walker).get(
-        reverse(name, kwargs=_missing_kwargs(name, world))
+        reverse(name, kwargs=missing_kwargs(name, world))
     )
     if isinstance(need, On) and need.post_only:
         expected = 302 if walker == "anonymous" else 405

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Sum
 from django.db.models.functions import TruncWeek
 
+from core.tables import choice, pick
 from skillscan.rules import latest_scan_query
 from skillscan.selectors import agreed_scores, duty_means, one_decimal
 from standards.models import KSB, Duty
@@ -166,11 +167,48 @@ def duty_page(apprenticeship, duty):
     )
 
 
-def evidence_with_ksbs(apprenticeship):
-    """The apprenticeship's evidence with its KSBs in code order."""
-    return apprenticeship.evidence.prefetch_related(
-        Prefetch("ksbs", queryset=KSB.objects.order_by(*KSB._meta.ordering))
+EVIDENCE_SORTS = {"newest": ("-occurred_on", "-pk"), "oldest": ("occurred_on", "pk")}
+
+
+@dataclass
+class EvidenceListing:
+    evidence: object  # the filtered, sorted queryset
+    status: str
+    ksbs: list
+    ksb: object
+    duties: list
+    duty: object
+    sort: str
+
+    @property
+    def filtered(self):
+        return bool(self.status or self.ksb or self.duty)
+
+
+def evidence_listing(apprenticeship, params):
+    """The apprenticeship's evidence (with its KSBs in code order) filtered by status, KSB and
+    duty and sorted as the query string asks; anything unknown is ignored."""
+    ksbs = list(KSB.objects.filter(standard_id=apprenticeship.standard_id))
+    duties = list(Duty.objects.filter(standard_id=apprenticeship.standard_id))
+    listing = EvidenceListing(
+        evidence=apprenticeship.evidence.prefetch_related(
+            Prefetch("ksbs", queryset=KSB.objects.order_by(*KSB._meta.ordering))
+        ),
+        status=choice(params.get("status"), Evidence.Status.values),
+        ksbs=ksbs,
+        ksb=pick(params.get("ksb"), ksbs),
+        duties=duties,
+        duty=pick(params.get("duty"), duties),
+        sort=choice(params.get("sort"), EVIDENCE_SORTS, "newest"),
     )
+    if listing.status:
+        listing.evidence = listing.evidence.filter(status=listing.status)
+    if listing.ksb:
+        listing.evidence = listing.evidence.filter(ksbs=listing.ksb)
+    if listing.duty:
+        listing.evidence = listing.evidence.filter(ksbs__duties=listing.duty).distinct()
+    listing.evidence = listing.evidence.order_by(*EVIDENCE_SORTS[listing.sort])
+    return listing
 
 
 def week_start(day):

@@ -152,6 +152,7 @@ class Apprenticeship(models.Model):
                     if not field.primary_key and field.name != "status"
                 ]
         super().save(*args, update_fields=update_fields, **kwargs)
+        self._status_in_db = self.status
 
     def get_absolute_url(self):
         # The apprenticeship's home page draws on every app, so the top app (progress) serves it.

@@ -1,5 +1,8 @@
 """The permission table, a user's role, its SQL twin, and the entry points views start from."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -370,3 +373,27 @@ def test_own_mentor_is_refused_by_the_model_and_the_database(acme_people):
     assert "mentor" in refused.value.message_dict
     with pytest.raises(IntegrityError), transaction.atomic():
         Apprenticeship.objects.filter(pk=apprenticeship.pk).update(mentor=acme_people["app"])
+
+
+# --- templates and the README ask the same table ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_templates_ask_only_for_actions_the_table_knows():
+    asked = set()
+    for path in (ROOT / "templates").rglob("*.html"):
+        asked |= set(re.findall(r"role\.can\.(\w+)", path.read_text()))
+    assert asked, "templates ask the permission table through role.can"
+    assert asked <= {action.value for action in Action}, asked - set(Action.values)
+
+
+def test_no_template_compares_ids():
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        assert not re.search(r"_id\s*==|==\s*\S*\.pk\b|\.pk\s*==|user\.pk", text), path
+
+
+def test_the_readme_shows_who_may_do_what_from_the_table():
+    readme = (ROOT / "README.md").read_text()
+    assert markdown_table() in readme, "README's table differs: paste markdown_table() in"

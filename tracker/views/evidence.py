@@ -9,14 +9,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for
-from core.tables import choice, paginate, pick
-from standards.models import KSB, Duty
+from core.tables import paginate
 from standards.selectors import standard_structure
 
 from ..forms import EvidenceDecisionForm, EvidenceForm
 from ..links import describe_link
 from ..models import Evidence, EvidenceFeedback
-from ..selectors import evidence_with_ksbs, with_links
+from ..selectors import evidence_listing, with_links
 from ..services import (
     TrackerError,
     evidence_decide,
@@ -25,7 +24,6 @@ from ..services import (
     evidence_submit,
 )
 
-SORTS = {"newest": ("-occurred_on", "-pk"), "oldest": ("occurred_on", "pk")}
 EVIDENCE = Evidence.objects.select_related(
     "apprenticeship__standard", "apprenticeship__apprentice", "apprenticeship__mentor"
 )
@@ -40,20 +38,8 @@ def evidence_list(request, pk):
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, queryset=Apprenticeship.objects.for_list()
     )
-    ksbs = list(KSB.objects.filter(standard_id=apprenticeship.standard_id))
-    duties = list(Duty.objects.filter(standard_id=apprenticeship.standard_id))
-    status = choice(request.GET.get("status"), Evidence.Status.values)
-    ksb = pick(request.GET.get("ksb"), ksbs)
-    duty = pick(request.GET.get("duty"), duties)
-    sort = choice(request.GET.get("sort"), SORTS, "newest")
-    evidence = evidence_with_ksbs(apprenticeship)
-    if status:
-        evidence = evidence.filter(status=status)
-    if ksb:
-        evidence = evidence.filter(ksbs=ksb)
-    if duty:
-        evidence = evidence.filter(ksbs__duties=duty).distinct()
-    page = paginate(request, evidence.order_by(*SORTS[sort]))
+    listing = evidence_listing(apprenticeship, request.GET)
+    page = paginate(request, listing.evidence)
     return render(
         request,
         "tracker/evidence_list.html",
@@ -63,13 +49,7 @@ def evidence_list(request, pk):
             "page_obj": page,
             "evidence_list": with_links(list(page.object_list)),
             "statuses": Evidence.Status.choices,
-            "status": status,
-            "ksbs": ksbs,
-            "ksb": ksb,
-            "duties": duties,
-            "duty": duty,
-            "sort": sort,
-            "filtered": bool(status or ksb or duty),
+            "listing": listing,
         },
     )
 

@@ -1,0 +1,189 @@
+"""Needs attention (and why) and gateway readiness: each rule on hand-built cases, with its
+Python and SQL forms run on the same cases."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Apprenticeship
+from progress.dashboard import with_progress
+from progress.rules import GATEWAY_LINES, attention_reasons
+from progress.selectors import gateway_for, gateway_guard
+from tests.factories import ApprenticeshipFactory, EvidenceFactory, ProgressReviewFactory, make_scan
+from tracker.models import DutySignOff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("flags", "reasons"),
+    [
+        ({}, []),
+        ({"behind": True}, ["behind on hours"]),
+        ({"review_overdue": True}, ["review overdue"]),
+        ({"evidence_waiting": 1}, ["1 evidence to review"]),
+        ({"evidence_waiting": 3}, ["3 evidence to review"]),
+        ({"scan_waiting": True}, ["scan to validate"]),
+        (
+            {"behind": True, "review_overdue": True, "evidence_waiting": 2, "scan_waiting": True},
+            ["review overdue", "behind on hours", "2 evidence to review", "scan to validate"],
+        ),
+    ],
+)
+def test_attention_reasons(flags, reasons):
+    full = {"behind": False, "review_overdue": False, "evidence_waiting": 0, "scan_waiting": False}
+    assert attention_reasons(**{**full, **flags}) == reasons
+
+
+def _calm(acme, standard):
+    """An apprenticeship with nothing to flag: on track, review not due, nothing waiting."""
+    apprenticeship = ApprenticeshipFactory(
+        organisation=acme,
+        standard=standard,
+        start_date=date.today() - timedelta(days=10),
+        planned_end_date=date.today() + timedelta(days=355),
+        otj_target_hours=365,
+    )
+    EvidenceFactory(apprenticeship=apprenticeship, status="accepted", off_the_job_hours=Decimal(9))
+    return apprenticeship
+
+
+def _make(case, apprenticeship):
+    if case == "behind":
+        apprenticeship.evidence.update(off_the_job_hours=Decimal("8.99"))
+    elif case == "overdue":
+        ProgressReviewFactory(
+            apprenticeship=apprenticeship,
+            held_on=date.today() - timedelta(days=9),
+            next_due_on=date.today() - timedelta(days=1),
+        )
+    elif case == "evidence":
+        EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
+        EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
+    elif case == "scan":
+        make_scan(apprenticeship, status="submitted")
+    elif case == "draft scan and changes requested":
+        make_scan(apprenticeship, scores={})
+        EvidenceFactory(apprenticeship=apprenticeship, status="changes_requested")
+
+
+@pytest.mark.parametrize(
+    ("case", "reasons"),
+    [
+        ("nothing", []),
+        ("behind", ["behind on hours"]),
+        ("overdue", ["review overdue"]),
+        ("evidence", ["2 evidence to review"]),
+        ("scan", ["scan to validate"]),
+        ("draft scan and changes requested", []),  # the apprentice's move, not the employer's
+    ],
+)
+def test_needs_attention_python_and_sql_agree(acme, standard, case, reasons):
+    apprenticeship = _calm(acme, standard)
+    _make(case, apprenticeship)
+    row = with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk),
+        names=("needs_attention", "behind", "review_overdue", "evidence_waiting", "scan_waiting"),
+    ).get()
+    python = attention_reasons(
+        behind=row.behind,
+        review_overdue=row.review_overdue,
+        evidence_waiting=row.evidence_waiting,
+        scan_waiting=row.scan_waiting,
+    )
+    assert python == reasons
+    assert row.needs_attention is bool(reasons)
+
+
+# --- gateway --------------------------------------------------------------------------------------
+
+
+def _ready(apprenticeship, mentor):
+    EvidenceFactory(
+        apprenticeship=apprenticeship,
+        status="accepted",
+        ksbs=list(apprenticeship.standard.ksbs.all()),
+        off_the_job_hours=Decimal(24),
+    )
+    Apprenticeship.objects.filter(pk=apprenticeship.pk).update(otj_target_hours=24)
+    apprenticeship.refresh_from_db()
+    for duty in apprenticeship.standard.duties.all():
+        DutySignOff.objects.create(apprenticeship=apprenticeship, duty=duty, action="signed_off")
+    make_scan(apprenticeship, status="validated")
+    now = timezone.now()
+    ProgressReviewFactory(
+        apprenticeship=apprenticeship,
+        employer_signed_at=now,
+        apprentice_signed_at=now,
+        employer_signed_by=mentor,
+        next_due_on=date.today() + timedelta(days=20),
+    )
+
+
+def _spoil(line, apprenticeship, mentor):
+    """Make exactly one line of the checklist fail."""
+    if line == 0:
+        apprenticeship.evidence.get().ksbs.remove(apprenticeship.standard.ksbs.last())
+    elif line == 1:
+        duty = apprenticeship.standard.duties.last()
+        DutySignOff.objects.create(apprenticeship=apprenticeship, duty=duty, action="undone")
+    elif line == 2:
+        apprenticeship.evidence.update(off_the_job_hours=Decimal("23.99"))
+    elif line == 3:
+        make_scan(apprenticeship, stage="review", status="submitted")
+    elif line == 4:
+        apprenticeship.reviews.update(next_due_on=date.today() - timedelta(days=1))
+    elif line == 5:
+        apprenticeship.reviews.update(apprentice_signed_at=None)
+
+
+@pytest.mark.parametrize(
+    ("spoiled", "failing"),
+    [(None, None), (0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 4)],
+)
+def test_gateway_python_and_sql_agree(apprenticeship, mentor, spoiled, failing):
+    _ready(apprenticeship, mentor)
+    if spoiled is not None:
+        _spoil(spoiled, apprenticeship, mentor)
+    gateway = gateway_for(apprenticeship)
+    done = [check.done for check in gateway.checks]
+    assert done == [index != failing for index in range(5)]
+    assert [check.label for check in gateway.checks] == list(GATEWAY_LINES)
+    row = with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk), names=("ready_for_gateway",)
+    ).get()
+    assert row.ready_for_gateway is gateway.ready is (failing is None)
+    assert gateway_guard(apprenticeship) == (
+        [] if failing is None else [f"“{GATEWAY_LINES[failing]}” does not hold"]
+    )
+
+
+def test_a_draft_scan_started_after_a_validated_one_keeps_the_gateway_line(apprenticeship, mentor):
+    _ready(apprenticeship, mentor)
+    make_scan(apprenticeship, stage="review", scores={})
+    assert gateway_for(apprenticeship).ready
+    row = with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk), names=("ready_for_gateway",)
+    ).get()
+    assert row.ready_for_gateway
+
+
+def test_gateway_lines_side_by_side(side_by_side):
+    mine = gateway_for(side_by_side.mine)
+    assert [(c.done, c.detail) for c in mine.checks] == [
+        (False, "3 of 9 KSBs; missing K3, K4, S2, S3, B1, B2"),
+        (False, "1 of 4 duties signed off"),
+        (False, "8.25 of 100 hours accepted"),
+        (False, "The review scan is awaiting validation"),
+        (False, "Not signed by both yet"),
+    ]
+    theirs = gateway_for(side_by_side.theirs)
+    assert [(c.done, c.detail) for c in theirs.checks] == [
+        (False, "5 of 9 KSBs; missing K2, K4, S1, B2"),
+        (False, "1 of 4 duties signed off"),
+        (False, "30.50 of 100 hours accepted"),
+        (False, "The initial scan is awaiting validation"),
+        (False, "No review yet"),
+    ]

@@ -1,0 +1,81 @@
+"""The rule book of the tracker: what the numbers the pages show mean. Each rule is written once
+here, in Python for one apprenticeship and, where a list filters or sorts on it, as an SQL
+annotation right beside it; tests/tracker/test_rules.py runs both on the same hand-built cases
+(boundaries included) and checks that they agree.
+
+One rounding rule everywhere: hours are counted in hundredths of an hour, the precision they are
+recorded in, and summed as whole numbers; "expected by today" is rounded half up to a tenth of
+an hour, the figure the pages print; every verdict compares those whole numbers, so the same
+apprenticeship gets the same verdict on every page and in every download."""
+
+from core.numbers import percent, percent_sql
+
+from .duties import (
+    ACTIVE_EVIDENCE,
+    DutyStatus,
+    current_sign_offs,
+    duties_signed_sql,
+    duties_with_progress,
+    duty_status,
+    evidenced_ksb_ids,
+    ksbs_covered_sql,
+    signed_off_duty_ids,
+)
+from .hours import (
+    ON_TRACK_PERCENT,
+    Hours,
+    accepted_hundredths_sql,
+    elapsed_days,
+    expected_tenths,
+    expected_tenths_sql,
+    hours_summary,
+    hundredths,
+    is_on_track,
+    on_track_sql,
+    planned_days,
+    sum_hundredths,
+    target_met,
+    target_met_sql,
+)
+from .reviews import (
+    REVIEW_INTERVAL,
+    NextReview,
+    latest_review_signed_sql,
+    next_review,
+    next_review_due,
+    review_days_sql,
+)
+
+__all__ = [
+    "ACTIVE_EVIDENCE",
+    "ON_TRACK_PERCENT",
+    "REVIEW_INTERVAL",
+    "DutyStatus",
+    "Hours",
+    "NextReview",
+    "accepted_hundredths_sql",
+    "current_sign_offs",
+    "duties_signed_sql",
+    "duties_with_progress",
+    "duty_status",
+    "elapsed_days",
+    "evidenced_ksb_ids",
+    "expected_tenths",
+    "expected_tenths_sql",
+    "hours_summary",
+    "hundredths",
+    "is_on_track",
+    "ksbs_covered_sql",
+    "latest_review_signed_sql",
+    "next_review",
+    "next_review_due",
+    "on_track_sql",
+    "percent",
+    "percent_sql",
+    "planned_days",
+    "review_days_sql",
+    "signed_off_duty_ids",
+    "sum_hundredths",
+    "target_met",
+    "target_met_sql",
+]

@@ -1,0 +1,171 @@
+"""Duties and KSBs: coverage by accepted evidence, and each duty's status."""
+
+from django.db import models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from standards.models import Duty
+
+from ..models import DutySignOff, Evidence
+
+# Evidence whose KSBs count as being worked on: everything but drafts.
+ACTIVE_EVIDENCE = (
+    Evidence.Status.SUBMITTED,
+    Evidence.Status.ACCEPTED,
+    Evidence.Status.CHANGES_REQUESTED,
+)
+
+
+class DutyStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    EVIDENCED = "evidenced", "Evidenced"
+    SIGNED_OFF = "signed_off", "Signed off"
+
+
+def duty_status(ksb_ids, accepted_ids, active_ids, signed_off):
+    """A duty's status: signed off while the employer's latest word on it is a sign-off; else
+    evidenced when every one of its KSBs has accepted evidence (a duty with no KSBs never is);
+    in progress once any of its KSBs has evidence that is not a draft; else not started."""
+    if signed_off:
+        return DutyStatus.SIGNED_OFF
+    ksb_ids = set(ksb_ids)
+    if ksb_ids and ksb_ids <= set(accepted_ids):
+        return DutyStatus.EVIDENCED
+    if ksb_ids & set(active_ids):
+        return DutyStatus.IN_PROGRESS
+    return DutyStatus.NOT_STARTED
+
+
+def signed_off_duty_ids(events):
+    """The duties whose latest event among ``events`` (DutySignOff rows of one
+    apprenticeship) is a sign-off."""
+    latest = {}
+    for event in sorted(events, key=lambda e: e.pk):
+        latest[event.duty_id] = event.action
+    return {duty for duty, action in latest.items() if action == DutySignOff.Action.SIGNED_OFF}
+
+
+def _later_event():
+    return DutySignOff.objects.filter(
+        apprenticeship=OuterRef("apprenticeship"), duty=OuterRef("duty"), pk__gt=OuterRef("pk")
+    )
+
+
+def current_sign_offs():
+    """DutySignOff rows that are a duty's latest word and say "signed off"."""
+    return DutySignOff.objects.filter(action=DutySignOff.Action.SIGNED_OFF).exclude(
+        Exists(_later_event())
+    )
+
+
+def duties_signed_sql():
+    """The number of duties signed off, per apprenticeship."""
+    return Coalesce(
+        Subquery(
+            current_sign_offs()
+            .filter(apprenticeship=OuterRef("pk"))
+            .order_by()
+            .values("apprenticeship")
+            .annotate(n=Count("duty", distinct=True))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _duty_ksbs_with_evidence(apprenticeship, statuses):
+    """The number of each duty's KSBs with evidence of ``apprenticeship`` in ``statuses``."""
+    evidenced = Evidence.ksbs.through.objects.filter(
+        evidence__apprenticeship=apprenticeship, evidence__status__in=statuses
+    ).values("ksb_id")
+    return Coalesce(
+        Subquery(
+            Duty.ksbs.through.objects.filter(duty=OuterRef("pk"), ksb__in=evidenced)
+            .order_by()
+            .values("duty")
+            .annotate(n=Count("ksb"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def duties_with_progress(duties, apprenticeship):
+    """Annotate a queryset of duties with each one's progress on ``apprenticeship``: ``total``
+    KSBs, ``covered`` (with accepted evidence), ``worked`` (with evidence that is not a draft),
+    ``signed_off`` and ``status``, the SQL twin of duty_status."""
+    total = Coalesce(
+        Subquery(
+            Duty.ksbs.through.objects.filter(duty=OuterRef("pk"))
+            .order_by()
+            .values("duty")
+            .annotate(n=Count("ksb"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+    return duties.annotate(
+        total=total,
+        covered=_duty_ksbs_with_evidence(apprenticeship, [Evidence.Status.ACCEPTED]),
+        worked=_duty_ksbs_with_evidence(apprenticeship, ACTIVE_EVIDENCE),
+        signed_off=Exists(
+            current_sign_offs().filter(apprenticeship=apprenticeship, duty=OuterRef("pk"))
+        ),
+    ).annotate(
+        status=Case(
+            When(signed_off=True, then=Value(DutyStatus.SIGNED_OFF)),
+            When(Q(total__gt=0) & Q(covered=F("total")), then=Value(DutyStatus.EVIDENCED)),
+            When(worked__gt=0, then=Value(DutyStatus.IN_PROGRESS)),
+            default=Value(DutyStatus.NOT_STARTED),
+            output_field=models.CharField(),
+        )
+    )
+
+
+# --- KSB coverage --------------------------------------------------------------------------------
+
+
+def evidenced_ksb_ids(apprenticeship):
+    """(KSB ids with accepted evidence, KSB ids with any evidence that is not a draft) of one
+    apprenticeship, in one query."""
+    rows = Evidence.ksbs.through.objects.filter(
+        evidence__apprenticeship=apprenticeship, evidence__status__in=ACTIVE_EVIDENCE
+    ).values_list("ksb_id", "evidence__status")
+    accepted, active = set(), set()
+    for ksb_id, status in rows:
+        active.add(ksb_id)
+        if status == Evidence.Status.ACCEPTED:
+            accepted.add(ksb_id)
+    return accepted, active
+
+
+def ksbs_covered_sql():
+    """The number of KSBs with accepted evidence, per apprenticeship."""
+    return Coalesce(
+        Subquery(
+            Evidence.ksbs.through.objects.filter(
+                evidence__apprenticeship=OuterRef("pk"), evidence__status=Evidence.Status.ACCEPTED
+            )
+            .order_by()
+            .values("evidence__apprenticeship")
+            .annotate(n=Count("ksb", distinct=True))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )

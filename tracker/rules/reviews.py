@@ -1,0 +1,83 @@
+"""Progress reviews: when the next one is due, and whether it is overdue."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import models
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from core.db import DaysBetween
+
+from ..models import ProgressReview
+
+REVIEW_INTERVAL = timedelta(weeks=12)
+
+
+def next_review_due(start_date, latest_review):
+    """When the next progress review is due: as agreed at the latest review (the one held last),
+    or REVIEW_INTERVAL after the start when there has been none."""
+    return latest_review.next_due_on if latest_review else start_date + REVIEW_INTERVAL
+
+
+@dataclass
+class NextReview:
+    due_on: date
+    days: int  # from today to the due date; negative once it has passed
+
+    @property
+    def overdue(self):
+        return self.days < 0
+
+    @property
+    def label(self):
+        if self.overdue:
+            return f"overdue by {-self.days} day{'s' if -self.days != 1 else ''}"
+        if self.days == 0:
+            return "due today"
+        return f"due in {self.days} day{'s' if self.days != 1 else ''}"
+
+
+def next_review(apprenticeship, latest_review, today=None):
+    """The next review of ``apprenticeship`` given its latest review (or None)."""
+    today = today or date.today()
+    due = next_review_due(apprenticeship.start_date, latest_review)
+    return NextReview(due_on=due, days=(due - today).days)
+
+
+def latest_review_sql(field):
+    """A field of each apprenticeship's latest review (the one held last)."""
+    return Subquery(
+        ProgressReview.objects.filter(apprenticeship=OuterRef("pk"))
+        .order_by("-held_on", "-pk")
+        .values(field)[:1]
+    )
+
+
+def review_days_sql(today):
+    """The SQL twin of NextReview.days."""
+    return Coalesce(
+        DaysBetween(latest_review_sql("next_due_on"), Value(today)),
+        DaysBetween(F("start_date"), Value(today)) + REVIEW_INTERVAL.days,
+    )
+
+
+def latest_review_signed_sql():
+    """Whether each apprenticeship's latest review is signed by both (False with none)."""
+    signed = Case(
+        When(
+            employer_signed_at__isnull=False, apprentice_signed_at__isnull=False, then=Value(True)
+        ),
+        default=Value(False),
+        output_field=models.BooleanField(),
+    )
+    return Coalesce(
+        Subquery(
+            ProgressReview.objects.filter(apprenticeship=OuterRef("pk"))
+            .order_by("-held_on", "-pk")
+            .annotate(signed=signed)
+            .values("signed")[:1]
+        ),
+        Value(False),
+        output_field=models.BooleanField(),
+    )
