@@ -20,6 +20,7 @@ permission walk fails until every URL has an expectation for it.
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Apprenticeship, Membership, Organisation, User
@@ -247,15 +248,24 @@ def managers_of(apprenticeship):
 # --- the entry points of every view ---------------------------------------------------------
 
 
+def _require_role(role, action):
+    """404 for no role at all (the object is not even confirmed to exist), 403 for a role that
+    may not take ``action``."""
+    if role is None:
+        raise Http404("Not found.")
+    require(role, action)
+
+
 def get_apprenticeship_for(user, pk, *, action=Action.VIEW, queryset=None):
     """(the apprenticeship ``pk``, the user's role on it): 404 when the user has no role on it
-    (or it does not exist), 403 when their role may not take ``action``."""
+    (or it does not exist), 403 when their role may not take ``action``. One query: the row
+    with the user's membership role at its organisation, from which role_of decides."""
     queryset = Apprenticeship.objects.all() if queryset is None else queryset
-    apprenticeship = get_object_or_404(
-        with_member_role(queryset.filter(apprenticeships_where(user)), user), pk=pk
-    )
+    if not _is_active(user):
+        raise Http404("Not found.")
+    apprenticeship = get_object_or_404(with_member_role(queryset, user), pk=pk)
     role = role_of(user, apprenticeship, member_role=getattr(apprenticeship, "member_role", None))
-    require(role, action)
+    _require_role(role, action)
     return apprenticeship, role
 
 
@@ -263,29 +273,31 @@ def get_record_for(user, queryset, *, action=Action.VIEW, **lookup):
     """(a record of an apprenticeship, such as a piece of evidence, a scan or a review, and the
     user's role on its apprenticeship): 404 and 403 as for get_apprenticeship_for. The
     queryset's model has an ``apprenticeship`` foreign key."""
-    visible = Apprenticeship.objects.filter(apprenticeships_where(user))
+    if not _is_active(user):
+        raise Http404("Not found.")
     record = get_object_or_404(
         with_member_role(
-            queryset.filter(apprenticeship__in=visible).select_related("apprenticeship"),
-            user,
-            "apprenticeship__organisation_id",
+            queryset.select_related("apprenticeship"), user, "apprenticeship__organisation_id"
         ),
         **lookup,
     )
     role = role_of(user, record.apprenticeship, member_role=getattr(record, "member_role", None))
-    require(role, action)
+    _require_role(role, action)
     return record, role
 
 
 def get_organisation_for(user, pk, *, action=Action.SEE_ORGANISATION):
     """(the organisation ``pk``, the user's role there): 404 for someone with no role there,
     403 when their role may not take ``action``."""
-    queryset = Organisation.objects.filter(organisations_where(user))
-    organisation = get_object_or_404(with_member_role(queryset, user, "pk"), pk=pk)
+    if not _is_active(user):
+        raise Http404("Not found.")
+    organisation = get_object_or_404(
+        with_member_role(Organisation.objects.all(), user, "pk"), pk=pk
+    )
     role = role_on_organisation(
         user, organisation, member_role=getattr(organisation, "member_role", None)
     )
-    require(role, action)
+    _require_role(role, action)
     return organisation, role
 
 

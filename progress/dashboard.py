@@ -2,6 +2,7 @@
 database from the SQL forms of the rule books, so a page of 25 rows, its counts, its sorting and
 its filters take a constant number of queries whether there are 10 or 1,000 rows."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,15 +32,18 @@ from tracker.rules import (
     accepted_hundredths_sql,
     duties_signed_sql,
     expected_tenths_sql,
+    is_on_track,
+    is_overdue,
     ksbs_covered_sql,
     latest_review_signed_sql,
     on_track_sql,
+    percent,
     percent_sql,
     review_days_sql,
     target_met_sql,
 )
 
-from .rules import attention_reasons, needs_attention_sql, ready_for_gateway_sql
+from .rules import attention_reasons, gateway_lines, needs_attention_sql, ready_for_gateway_sql
 
 
 def _count(queryset, group):
@@ -61,6 +65,7 @@ def _latest(queryset):
     return Subquery(queryset.order_by("-updated_at").values("updated_at")[:1])
 
 
+@functools.lru_cache(maxsize=2)
 def _annotations(today):
     """Every figure the dashboard knows, by name, with the names each one needs first."""
     own = OuterRef("pk")
@@ -123,40 +128,50 @@ def _annotations(today):
     }
 
 
-SHOWN = (
+# The figures each row of the table is drawn from: one correlated subquery or expression each.
+# What follows from them (coverage, on track, overdue, needs attention, ready for gateway) is
+# worked out per row by the Python form of the same rules, so no subquery runs twice.
+FIGURES = (
     "duties_total",
     "duties_signed",
-    "coverage",
+    "ksbs_total",
+    "ksbs_covered",
     "accepted_hundredths",
     "expected_tenths",
-    "behind",
     "evidence_waiting",
     "scan_waiting",
     "review_days",
-    "review_overdue",
-    "needs_attention",
-    "ready_for_gateway",
+    "latest_scan_status",
+    "latest_review_signed",
     "last_activity",
 )
 
 
-def with_progress(queryset, today=None, names=SHOWN):
-    """Annotate apprenticeships with the named figures (and those they are computed from);
-    each costs a correlated subquery or an expression per row, so ask only for what is used."""
-    known = _annotations(today or date.today())
-    done = set()
+def figure_names():
+    """Every figure with_progress knows."""
+    return tuple(_annotations(date.today()))
 
-    def add(qs, name):
-        if name in done:
-            return qs
-        needs, expression = known[name]
-        for need in needs:
-            qs = add(qs, need)
-        done.add(name)
-        return qs.annotate(**{name: expression})
+
+def with_progress(queryset, today=None, names=FIGURES, *, select=True):
+    """Apprenticeships with the named figures (and those they are computed from); each costs a
+    correlated subquery or an expression per row, so ask only for what is used. The named
+    figures are selected (``select``) or only aliased, for filtering, sorting and counting;
+    the figures they are computed from are aliased, so the database inlines them and can stop
+    at the first condition that settles a verdict."""
+    known = _annotations(today or date.today())
+    order = []
+
+    def visit(name):
+        if name not in order:
+            for need in known[name][0]:
+                visit(need)
+            order.append(name)
 
     for name in names:
-        queryset = add(queryset, name)
+        visit(name)
+    for name in order:
+        add = queryset.annotate if select and name in names else queryset.alias
+        queryset = add(**{name: known[name][1]})
     return queryset
 
 
@@ -178,7 +193,7 @@ DEFAULT_SORT = "-activity"
 
 def sort_needs(sort):
     """The annotations an ordering needs."""
-    known = _annotations(date.today())
+    known = _annotations(date.today())  # cached: built once a day
     fields = (field.removeprefix("-") for field in SORTS[sort.removeprefix("-")])
     return tuple(field for field in fields if field in known)
 
@@ -261,10 +276,13 @@ def filtered(visible, filters, today):
     if filters.mentor:
         rows = rows.filter(mentor=filters.mentor)
     if filters.attention:
-        rows = with_progress(rows, today, ("needs_attention",)).filter(needs_attention=True)
+        rows = with_progress(rows, today, ("needs_attention",), select=False)
+        rows = rows.filter(needs_attention=True)
     if filters.ready:
-        rows = with_progress(rows, today, ("ready_for_gateway",)).filter(ready_for_gateway=True)
-    return with_progress(rows, today, sort_needs(filters.sort)).order_by(*ordering(filters.sort))
+        rows = with_progress(rows, today, ("ready_for_gateway",), select=False)
+        rows = rows.filter(ready_for_gateway=True)
+    rows = with_progress(rows, today, sort_needs(filters.sort), select=False)
+    return rows.order_by(*ordering(filters.sort))
 
 
 def full_rows(queryset, today):
@@ -279,11 +297,27 @@ def _decorate(row, today):
     row.next_review_on = today + timedelta(days=row.review_days)
     row.accepted_hours = Decimal(row.accepted_hundredths) / 100
     row.expected_hours = Decimal(row.expected_tenths) / 10
+    row.coverage = percent(row.ksbs_covered, row.ksbs_total)
+    row.behind = not is_on_track(row.accepted_hundredths, row.expected_tenths)
+    row.review_overdue = is_overdue(row.review_days)
     row.attention = attention_reasons(
         behind=row.behind,
         review_overdue=row.review_overdue,
         evidence_waiting=row.evidence_waiting,
         scan_waiting=row.scan_waiting,
+    )
+    row.ready_for_gateway = all(
+        gateway_lines(
+            ksbs_covered=row.ksbs_covered,
+            ksbs_total=row.ksbs_total,
+            duties_signed=row.duties_signed,
+            duties_total=row.duties_total,
+            accepted_hundredths=row.accepted_hundredths,
+            target=row.otj_target_hours,
+            latest_scan_status=row.latest_scan_status,
+            review_signed=row.latest_review_signed,
+            review_days=row.review_days,
+        )
     )
     return row
 

@@ -11,8 +11,8 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 
 from skillscan.models import SkillScan
-from skillscan.rules import latest_scan, latest_scan_validated
-from tracker.rules import target_met
+from skillscan.rules import latest_scan
+from tracker.rules import is_overdue, target_met
 
 # --- needs attention ----------------------------------------------------------------------------
 
@@ -85,22 +85,55 @@ GATEWAY_LINES = (
 )
 
 
+def gateway_lines(
+    *,
+    ksbs_covered,
+    ksbs_total,
+    duties_signed,
+    duties_total,
+    accepted_hundredths,
+    target,
+    latest_scan_status,
+    review_signed,
+    review_days,
+):
+    """Whether each line of the gateway checklist holds, from the figures: every KSB has
+    accepted evidence; every duty is signed off; the accepted hours meet the target; the latest
+    scan is validated; the latest review is signed by both and the next is not overdue."""
+    return [
+        ksbs_covered == ksbs_total,
+        duties_signed == duties_total,
+        target_met(accepted_hundredths, target),
+        latest_scan_status == SkillScan.Status.VALIDATED,
+        bool(review_signed) and not is_overdue(review_days),
+    ]
+
+
 def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans, review):
-    """The gateway checklist from what a page has loaded (no queries): every KSB has accepted
-    evidence; every duty is signed off; the accepted hours meet the target; the latest scan is
-    validated; the latest review is signed by both and the next is not overdue. ``review`` is
-    (the latest review or None, its NextReview)."""
+    """The gateway checklist from what a page has loaded (no queries), each line with what is
+    missing and where to see it. ``review`` is (the latest review or None, its NextReview)."""
     pk = apprenticeship.pk
     missing = [ksb for ksb in ksbs if ksb.pk not in accepted]
     unsigned = [row for row in duty_rows if not row.is_signed_off]
     latest = latest_scan(scans)
     latest_review, next_review = review
+    done = gateway_lines(
+        ksbs_covered=len(ksbs) - len(missing),
+        ksbs_total=len(ksbs),
+        duties_signed=len(duty_rows) - len(unsigned),
+        duties_total=len(duty_rows),
+        accepted_hundredths=hours.accepted_hundredths,
+        target=hours.target,
+        latest_scan_status=latest.status if latest else None,
+        review_signed=bool(latest_review and latest_review.is_locked),
+        review_days=next_review.days,
+    )
     duties_url = reverse("tracker:duty-list", kwargs={"pk": pk})
     return Gateway(
         [
             Check(
                 GATEWAY_LINES[0],
-                not missing,
+                done[0],
                 f"{len(ksbs) - len(missing)} of {len(ksbs)} KSBs"
                 + (f"; missing {', '.join(k.code for k in missing[:8])}" if missing else "")
                 + ("…" if len(missing) > 8 else ""),
@@ -108,19 +141,19 @@ def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans
             ),
             Check(
                 GATEWAY_LINES[1],
-                not unsigned,
+                done[1],
                 f"{len(duty_rows) - len(unsigned)} of {len(duty_rows)} duties signed off",
                 duties_url,
             ),
             Check(
                 GATEWAY_LINES[2],
-                target_met(hours.accepted_hundredths, hours.target),
+                done[2],
                 f"{hours.accepted:.2f} of {hours.target} hours accepted",
                 reverse("tracker:hours", kwargs={"pk": pk}),
             ),
             Check(
                 GATEWAY_LINES[3],
-                latest_scan_validated(scans),
+                done[3],
                 (
                     f"The {latest.get_stage_display().lower()} scan is "
                     f"{latest.get_status_display().lower()}"
@@ -131,7 +164,7 @@ def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans
             ),
             Check(
                 GATEWAY_LINES[4],
-                bool(latest_review and latest_review.is_locked and not next_review.overdue),
+                done[4],
                 (
                     "No review yet"
                     if latest_review is None
@@ -149,12 +182,13 @@ def ready_for_gateway_sql():
     """The SQL twin of Gateway.ready, on the dashboard's annotations."""
     return models.Case(
         models.When(
-            Q(ksbs_covered=F("ksbs_total"))
-            & Q(duties_signed=F("duties_total"))
-            & Q(hours_target_met=True)
+            # Cheap and most often false first: the database stops at the first that fails.
+            Q(duties_signed=F("duties_total"))
             & Q(latest_scan_status=SkillScan.Status.VALIDATED)
             & Q(latest_review_signed=True)
-            & GreaterThanOrEqual(F("review_days"), 0),
+            & GreaterThanOrEqual(F("review_days"), 0)
+            & Q(hours_target_met=True)
+            & Q(ksbs_covered=F("ksbs_total")),
             then=Value(True),
         ),
         default=Value(False),

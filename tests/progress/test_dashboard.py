@@ -25,7 +25,9 @@ DASHBOARD = reverse("progress:dashboard")
 
 
 def _progress(apprenticeship, today=None):
-    row = dashboard.with_progress(Apprenticeship.objects.filter(pk=apprenticeship.pk), today).get()
+    row = dashboard.with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk), today, dashboard.figure_names()
+    ).get()
     return row
 
 

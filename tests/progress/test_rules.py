@@ -187,3 +187,30 @@ def test_gateway_lines_side_by_side(side_by_side):
         (False, "The initial scan is awaiting validation"),
         (False, "No review yet"),
     ]
+
+
+def test_dashboard_rows_work_out_the_same_verdicts_as_the_sql(side_by_side, mentor, acme, standard):
+    """Rows derive their verdicts from their figures in Python; filters and counts use SQL."""
+    from progress.dashboard import figure_names, page_rows
+
+    ready = ApprenticeshipFactory(organisation=acme, standard=standard, mentor=mentor)
+    _ready(ready, mentor)
+    calm = _calm(acme, standard)
+    pks = [side_by_side.mine.pk, side_by_side.theirs.pk, ready.pk, calm.pk]
+    rows = page_rows(pks, date.today())
+    sql = {
+        row.pk: row
+        for row in with_progress(Apprenticeship.objects.filter(pk__in=pks), names=figure_names())
+    }
+    verdicts = ("coverage", "behind", "review_overdue", "needs_attention", "ready_for_gateway")
+    for row in rows:
+        python = {
+            "coverage": row.coverage,
+            "behind": row.behind,
+            "review_overdue": row.review_overdue,
+            "needs_attention": bool(row.attention),
+            "ready_for_gateway": row.ready_for_gateway,
+        }
+        assert python == {name: getattr(sql[row.pk], name) for name in verdicts}, row
+    assert [row.ready_for_gateway for row in rows] == [False, False, True, False]
+    assert [bool(row.attention) for row in rows] == [True, True, False, False]

@@ -253,7 +253,9 @@ def test_next_review_python_and_sql_agree(db, acme, standard, reviews, days_afte
     review = next_review(apprenticeship, apprenticeship.reviews.first(), today)
     assert (review.due_on, review.days, review.overdue) == (due, days, days < 0)
     row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk), today, ("review_overdue",)
+        Apprenticeship.objects.filter(pk=apprenticeship.pk),
+        today,
+        ("review_days", "review_overdue"),
     ).get()
     assert (row.review_days, row.review_overdue) == (days, days < 0)
 
@@ -361,7 +363,7 @@ def test_ksb_coverage_side_by_side(side_by_side):
         row.pk: row
         for row in with_progress(
             Apprenticeship.objects.filter(standard=side_by_side.standard),
-            names=("coverage", "duties_signed", "duties_total"),
+            names=("coverage", "ksbs_covered", "ksbs_total", "duties_signed", "duties_total"),
         )
     }
     mine, theirs = rows[side_by_side.mine.pk], rows[side_by_side.theirs.pk]

@@ -40,6 +40,7 @@ from .hours import (
 from .reviews import (
     REVIEW_INTERVAL,
     NextReview,
+    is_overdue,
     latest_review_signed_sql,
     next_review,
     next_review_due,
@@ -65,6 +66,7 @@ __all__ = [
     "hours_summary",
     "hundredths",
     "is_on_track",
+    "is_overdue",
     "ksbs_covered_sql",
     "latest_review_signed_sql",
     "next_review",

@@ -108,9 +108,11 @@ class Hours:
         return max(Decimal(0), self.target - self.accepted)
 
 
-# The SQL twin of hundredths(), summed: exact on both databases (SQLite sums decimals as
-# floating point, which would make 451 entries of 0.1 h come to 45.0999...).
-HUNDREDTHS = Round(F("off_the_job_hours") * 100)
+def hundredths_sum_sql(**filters):
+    """The SQL twin of sum_hundredths over the evidence ``filters`` select. The sum is rounded
+    to whole hundredths once, after adding: exact on PostgreSQL, and on SQLite (which adds
+    decimals as floating point) the drift of any realistic sum is far below half a hundredth."""
+    return Round(Sum("off_the_job_hours", **filters) * 100)
 
 
 def accepted_hundredths_sql():
@@ -123,7 +125,7 @@ def accepted_hundredths_sql():
                 )
                 .order_by()
                 .values("apprenticeship")
-                .annotate(total=Sum(HUNDREDTHS))
+                .annotate(total=hundredths_sum_sql())
                 .values("total")[:1]
             ),
             Value(0),
@@ -178,12 +180,12 @@ def hours_summary(apprenticeship, today=None):
     evidence = Evidence.objects.filter(apprenticeship=apprenticeship)
     totals = evidence.aggregate(
         accepted=Coalesce(
-            Sum(HUNDREDTHS, filter=Q(status=Evidence.Status.ACCEPTED)),
+            hundredths_sum_sql(filter=Q(status=Evidence.Status.ACCEPTED)),
             Value(0),
             output_field=BigIntegerField(),
         ),
         pending=Coalesce(
-            Sum(HUNDREDTHS, filter=Q(status=Evidence.Status.SUBMITTED)),
+            hundredths_sum_sql(filter=Q(status=Evidence.Status.SUBMITTED)),
             Value(0),
             output_field=BigIntegerField(),
         ),

@@ -20,6 +20,11 @@ def next_review_due(start_date, latest_review):
     return latest_review.next_due_on if latest_review else start_date + REVIEW_INTERVAL
 
 
+def is_overdue(days):
+    """A review due ``days`` from today is overdue once its day has passed (days < 0)."""
+    return days < 0
+
+
 @dataclass
 class NextReview:
     due_on: date
@@ -27,7 +32,7 @@ class NextReview:
 
     @property
     def overdue(self):
-        return self.days < 0
+        return is_overdue(self.days)
 
     @property
     def label(self):
