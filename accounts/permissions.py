@@ -17,6 +17,8 @@ for more roles (a training provider's tutor, an end-point assessor): add the rol
 permission walk fails until every URL has an expectation for it.
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -39,7 +41,7 @@ class Role(models.TextChoices):
     @property
     def can(self):
         """{action: bool} for templates: ``{% if role.can.decide_evidence %}``."""
-        return {action.value: may(self, action) for action in Action}
+        return _flags(self)
 
 
 class Action(models.TextChoices):
@@ -86,6 +88,11 @@ PERMISSIONS = {
     Action.MANAGE_PEOPLE: frozenset({Role.MANAGER, Role.ADMIN}),
 }
 ORGANISATION_ACTIONS = frozenset({Action.SEE_ORGANISATION, Action.MANAGE_PEOPLE})
+
+
+@functools.cache
+def _flags(role):
+    return {action.value: may(role, action) for action in Action}
 
 
 def may(role, action):
@@ -252,7 +259,7 @@ def _require_role(role, action):
     """404 for no role at all (the object is not even confirmed to exist), 403 for a role that
     may not take ``action``."""
     if role is None:
-        raise Http404("Not found.")
+        raise Http404
     require(role, action)
 
 
@@ -261,8 +268,6 @@ def get_apprenticeship_for(user, pk, *, action=Action.VIEW, queryset=None):
     (or it does not exist), 403 when their role may not take ``action``. One query: the row
     with the user's membership role at its organisation, from which role_of decides."""
     queryset = Apprenticeship.objects.all() if queryset is None else queryset
-    if not _is_active(user):
-        raise Http404("Not found.")
     apprenticeship = get_object_or_404(with_member_role(queryset, user), pk=pk)
     role = role_of(user, apprenticeship, member_role=getattr(apprenticeship, "member_role", None))
     _require_role(role, action)
@@ -273,8 +278,6 @@ def get_record_for(user, queryset, *, action=Action.VIEW, **lookup):
     """(a record of an apprenticeship, such as a piece of evidence, a scan or a review, and the
     user's role on its apprenticeship): 404 and 403 as for get_apprenticeship_for. The
     queryset's model has an ``apprenticeship`` foreign key."""
-    if not _is_active(user):
-        raise Http404("Not found.")
     record = get_object_or_404(
         with_member_role(
             queryset.select_related("apprenticeship"), user, "apprenticeship__organisation_id"
@@ -289,8 +292,6 @@ def get_record_for(user, queryset, *, action=Action.VIEW, **lookup):
 def get_organisation_for(user, pk, *, action=Action.SEE_ORGANISATION):
     """(the organisation ``pk``, the user's role there): 404 for someone with no role there,
     403 when their role may not take ``action``."""
-    if not _is_active(user):
-        raise Http404("Not found.")
     organisation = get_object_or_404(
         with_member_role(Organisation.objects.all(), user, "pk"), pk=pk
     )

@@ -37,6 +37,7 @@ from tracker.rules import (
     ksbs_covered_sql,
     latest_review_signed_sql,
     on_track_sql,
+    overdue_sql,
     percent,
     percent_sql,
     review_days_sql,
@@ -96,7 +97,7 @@ def _annotations(today):
         ),
         "latest_scan_status": ((), latest_scan_sql("status")),
         "review_days": ((), review_days_sql(today)),
-        "review_overdue": (("review_days",), _boolean(Q(review_days__lt=0))),
+        "review_overdue": (("review_days",), overdue_sql()),
         "latest_review_signed": ((), latest_review_signed_sql()),
         "needs_attention": (
             ("behind", "review_overdue", "evidence_waiting", "scan_waiting"),

@@ -23,6 +23,7 @@ from accounts.permissions import (
     get_apprenticeship_for,
     get_organisation_for,
     get_record_for,
+    managers_of,
     markdown_table,
     may,
     organisations_where,
@@ -397,3 +398,60 @@ def test_no_template_compares_ids():
 def test_the_readme_shows_who_may_do_what_from_the_table():
     readme = (ROOT / "README.md").read_text()
     assert markdown_table() in readme, "README's table differs: paste markdown_table() in"
+
+
+def test_nobody_anonymous_or_inactive_gets_anything(acme_people, acme):
+    evidence = EvidenceFactory(apprenticeship=acme_people["apprenticeship"])
+    inactive = acme_people["man"]
+    inactive.is_active = False
+    inactive.save()
+    for user in (AnonymousUser(), inactive):
+        with pytest.raises(Http404):
+            get_apprenticeship_for(user, acme_people["apprenticeship"].pk)
+        with pytest.raises(Http404):
+            get_record_for(user, Evidence.objects.all(), pk=evidence.pk)
+        with pytest.raises(Http404):
+            get_organisation_for(user, acme.pk)
+
+
+def test_a_superuser_is_admin_everywhere_in_one_query(
+    acme_people, acme, superuser, django_assert_num_queries
+):
+    evidence = EvidenceFactory(apprenticeship=acme_people["apprenticeship"])
+    with django_assert_num_queries(1):
+        _, role = get_apprenticeship_for(
+            superuser, acme_people["apprenticeship"].pk, action=Action.EDIT_APPRENTICESHIP
+        )
+    assert role == Role.ADMIN
+    with django_assert_num_queries(1):
+        assert get_record_for(superuser, Evidence.objects.all(), pk=evidence.pk)[1] == Role.ADMIN
+    with django_assert_num_queries(1):
+        assert get_organisation_for(superuser, acme.pk)[1] == Role.ADMIN
+
+
+def test_organisation_and_record_lookups_take_one_query(
+    acme_people, acme, django_assert_num_queries
+):
+    first = EvidenceFactory(apprenticeship=acme_people["apprenticeship"])
+    second = EvidenceFactory(apprenticeship=acme_people["apprenticeship"])
+    with django_assert_num_queries(1):
+        assert get_organisation_for(acme_people["man"], acme.pk) == (acme, Role.MANAGER)
+    with django_assert_num_queries(1):
+        found, _ = get_record_for(acme_people["app"], Evidence.objects.all(), pk=second.pk)
+    assert found == second != first
+
+
+def test_managers_of_an_apprenticeship(acme_people, acme, globex, superuser):
+    apprenticeship = acme_people["apprenticeship"]
+    second = UserFactory()
+    MembershipFactory(user=second, organisation=acme, role=Membership.Role.MANAGER)
+    MembershipFactory(user=UserFactory(), organisation=globex, role=Membership.Role.MANAGER)
+    gone = UserFactory(is_active=False)
+    MembershipFactory(user=gone, organisation=acme, role=Membership.Role.MANAGER)
+    assert set(managers_of(apprenticeship)) == {acme_people["man"], second}
+    MembershipFactory(
+        user=acme_people["app"], organisation=acme, role=Membership.Role.MANAGER
+    )  # the apprentice is never told about their own apprenticeship as its manager
+    assert set(managers_of(apprenticeship)) == {acme_people["man"], second}
+    pending = ApprenticeshipFactory(organisation=acme, apprentice=None, status="pending")
+    assert set(managers_of(pending)) == {acme_people["man"], second, acme_people["app"]}

@@ -98,7 +98,7 @@ def test_evidence_review_sign_off_and_hours(
     row = page.get_by_role("row", name=f"Duty {DUTY}")
     assert "Signed off" in row.inner_text() and "11 of 11 KSBs evidenced" in row.inner_text()
     page.goto(f"/apprenticeships/{devops.pk}/hours/")
-    assert "3.5 of" in page.content()
+    assert "3.50 of" in page.content()
     assert_accessible(page)
     screenshot(page, "hours")
     page.goto(f"/apprenticeships/{devops.pk}/evidence/")

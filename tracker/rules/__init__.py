@@ -44,6 +44,7 @@ from .reviews import (
     latest_review_signed_sql,
     next_review,
     next_review_due,
+    overdue_sql,
     review_days_sql,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "next_review",
     "next_review_due",
     "on_track_sql",
+    "overdue_sql",
     "percent",
     "percent_sql",
     "planned_days",

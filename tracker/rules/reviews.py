@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import models
-from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models import Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from core.db import DaysBetween
@@ -23,6 +23,11 @@ def next_review_due(start_date, latest_review):
 def is_overdue(days):
     """A review due ``days`` from today is overdue once its day has passed (days < 0)."""
     return days < 0
+
+
+def overdue_sql(days="review_days"):
+    """The SQL twin of is_overdue, on an annotation of days to the due date."""
+    return ExpressionWrapper(Q(**{f"{days}__lt": 0}), output_field=models.BooleanField())
 
 
 @dataclass
