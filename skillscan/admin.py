@@ -16,6 +16,9 @@ class RatingInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
+
 
 @admin.register(SkillScan)
 class SkillScanAdmin(admin.ModelAdmin):
@@ -30,6 +33,11 @@ class SkillScanAdmin(admin.ModelAdmin):
     raw_id_fields = ["apprenticeship"]
     readonly_fields = ["created_at", "updated_at", "submitted_at", "validated_at", "validated_by"]
     inlines = [RatingInline]
+
+    def has_change_permission(self, request, obj=None):
+        """A submitted scan is locked: it changes only through the employer's validation, which
+        records every change."""
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
 
 
 @admin.register(RatingChange)

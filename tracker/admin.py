@@ -35,6 +35,11 @@ class EvidenceAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [EvidenceFeedbackInline]
+
+    def has_change_permission(self, request, obj=None):
+        """Accepted evidence is a record: it stays as it was accepted."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status != Evidence.Status.ACCEPTED)
     date_hierarchy = "occurred_on"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -87,3 +92,8 @@ class ProgressReviewAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["apprenticeship"]
     date_hierarchy = "held_on"
+
+    def has_change_permission(self, request, obj=None):
+        """A review the employer has signed is a record: it stays as it was signed."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or not obj.employer_signed_at)

@@ -46,3 +46,28 @@ def test_sign_offs_are_read_only_in_admin(admin_client, apprenticeship, standard
     assert (sign_off.action, sign_off.note) == ("signed_off", "")
     delete = reverse("admin:tracker_dutysignoff_delete", args=[sign_off.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_accepted_evidence_and_signed_reviews_are_read_only_in_admin(
+    admin_client, apprenticeship, mentor
+):
+    from django.utils import timezone
+
+    accepted = EvidenceFactory(apprenticeship=apprenticeship, status="accepted", title="Kept")
+    draft = EvidenceFactory(apprenticeship=apprenticeship, status="draft")
+    signed = ProgressReviewFactory(
+        apprenticeship=apprenticeship, employer_signed_at=timezone.now(), employer_signed_by=mentor
+    )
+    unsigned = ProgressReviewFactory(apprenticeship=apprenticeship)
+    for obj, name, status in (
+        (accepted, "evidence", 403),
+        (signed, "progressreview", 403),
+    ):
+        url = reverse(f"admin:tracker_{name}_change", args=[obj.pk])
+        assert admin_client.get(url).status_code == 200  # shown, read only
+        assert admin_client.post(url, {"title": "Rewritten"}).status_code == status
+    accepted.refresh_from_db()
+    assert accepted.title == "Kept"
+    for obj, name in ((draft, "evidence"), (unsigned, "progressreview")):
+        html = admin_client.get(reverse(f"admin:tracker_{name}_change", args=[obj.pk])).content
+        assert b'type="submit"' in html and b"Save" in html
