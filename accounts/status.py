@@ -81,7 +81,9 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
             )
         check(by, locked, action)
         if not reason and action not in NO_REASON_NEEDED:
-            raise ValidationError({"reason": "Say why the status changes."}, code="required")
+            raise ValidationError(
+                {"reason": ValidationError("Say why the status changes.", code="required")}
+            )
         problems = [problem for guard in _GUARDS.get(to, []) for problem in guard(locked)]
         if problems:
             raise StatusError(

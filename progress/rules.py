@@ -114,13 +114,14 @@ def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans
     missing and where to see it. ``review`` is (the latest review or None, its NextReview)."""
     pk = apprenticeship.pk
     missing = [ksb for ksb in ksbs if ksb.pk not in accepted]
-    unsigned = [row for row in duty_rows if not row.is_signed_off]
+    covered = len(ksbs) - len(missing)
+    signed = sum(row.is_signed_off for row in duty_rows)
     latest = latest_scan(scans)
     latest_review, next_review = review
     done = gateway_lines(
-        ksbs_covered=len(ksbs) - len(missing),
+        ksbs_covered=covered,
         ksbs_total=len(ksbs),
-        duties_signed=len(duty_rows) - len(unsigned),
+        duties_signed=signed,
         duties_total=len(duty_rows),
         accepted_hundredths=hours.accepted_hundredths,
         target=hours.target,
@@ -134,7 +135,7 @@ def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans
             Check(
                 GATEWAY_LINES[0],
                 done[0],
-                f"{len(ksbs) - len(missing)} of {len(ksbs)} KSBs"
+                f"{covered} of {len(ksbs)} KSBs"
                 + (f"; missing {', '.join(k.code for k in missing[:8])}" if missing else "")
                 + ("…" if len(missing) > 8 else ""),
                 duties_url,
@@ -142,7 +143,7 @@ def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans
             Check(
                 GATEWAY_LINES[1],
                 done[1],
-                f"{len(duty_rows) - len(unsigned)} of {len(duty_rows)} duties signed off",
+                f"{signed} of {len(duty_rows)} duties signed off",
                 duties_url,
             ),
             Check(

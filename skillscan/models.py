@@ -100,6 +100,11 @@ class SkillScan(models.Model):
                 condition=Q(status__in=["draft", "submitted", "validated"]),
                 name="skillscan_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="skillscan_submitted_has_a_date",
+                violation_error_message="A submitted scan has the time it was submitted.",
+            ),
         ]
 
     def __str__(self):

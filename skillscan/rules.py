@@ -10,6 +10,9 @@ from django.db.models import OuterRef, Subquery
 from .models import SkillScan
 
 COUNTED = (SkillScan.Status.SUBMITTED, SkillScan.Status.VALIDATED)
+# Latest first, the SQL twin of _order: a scan that is not a draft always has its submission
+# time (a database constraint says so).
+LATEST_FIRST = ("-submitted_at", "-pk")
 
 
 def _order(scan):
@@ -18,7 +21,7 @@ def _order(scan):
 
 def counted_scans(scans):
     """The scans that count, in the order they were submitted."""
-    return sorted((s for s in scans if s.status in COUNTED and s.submitted_at), key=_order)
+    return sorted((s for s in scans if s.status in COUNTED), key=_order)
 
 
 def latest_scan(scans):
@@ -30,8 +33,8 @@ def latest_scan(scans):
 def previous_scan(scan, scans):
     """The scan that counted just before ``scan`` (for the distance travelled), or None; for a
     draft, the latest scan."""
-    counted = [s for s in counted_scans(scans) if s.pk != scan.pk]
-    if scan.status in COUNTED and scan.submitted_at:
+    counted = counted_scans(scans)
+    if scan.status in COUNTED:
         counted = [s for s in counted if _order(s) < _order(scan)]
     return counted[-1] if counted else None
 
@@ -42,21 +45,17 @@ def latest_scan_validated(scans):
     return latest is not None and latest.status == SkillScan.Status.VALIDATED
 
 
-def latest_scan_sql(field, apprenticeship=None):
-    """A field of each apprenticeship's latest scan (OuterRef("pk") by default)."""
+def latest_scan_sql(field):
+    """A field of each apprenticeship's latest scan."""
     return Subquery(
-        SkillScan.objects.filter(
-            apprenticeship=OuterRef("pk") if apprenticeship is None else apprenticeship,
-            status__in=COUNTED,
-            submitted_at__isnull=False,
-        )
-        .order_by("-submitted_at", "-pk")
+        SkillScan.objects.filter(apprenticeship=OuterRef("pk"), status__in=COUNTED)
+        .order_by(*LATEST_FIRST)
         .values(field)[:1]
     )
 
 
 def latest_scan_query(apprenticeship):
     """The latest scan of one apprenticeship, as a queryset of at most one scan."""
-    return SkillScan.objects.filter(
-        apprenticeship=apprenticeship, status__in=COUNTED, submitted_at__isnull=False
-    ).order_by("-submitted_at", "-pk")[:1]
+    return SkillScan.objects.filter(apprenticeship=apprenticeship, status__in=COUNTED).order_by(
+        *LATEST_FIRST
+    )[:1]

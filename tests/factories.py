@@ -157,10 +157,9 @@ def make_scan(
 ):
     """A scan with a rating for every KSB of the standard (or for those in ``scores``, a
     {code: score} map); ``employer`` gives employer scores by code."""
-    scan = SkillScanFactory(apprenticeship=apprenticeship, stage=stage, status=status, **fields)
-    now = timezone.now()
     if status != "draft":
-        SkillScan.objects.filter(pk=scan.pk).update(submitted_at=submitted_at or now)
+        fields["submitted_at"] = submitted_at or timezone.now()
+    scan = SkillScanFactory(apprenticeship=apprenticeship, stage=stage, status=status, **fields)
     if created_at:
         SkillScan.objects.filter(pk=scan.pk).update(created_at=created_at)
     ksbs = list(apprenticeship.standard.ksbs.all())

@@ -40,6 +40,7 @@ class EvidenceAdmin(admin.ModelAdmin):
         """Accepted evidence is a record: it stays as it was accepted."""
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or obj.status != Evidence.Status.ACCEPTED)
+
     date_hierarchy = "occurred_on"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

@@ -1,6 +1,8 @@
 """The one writer of an apprenticeship's status: transitions, who may make them, guards,
 reasons, the history, and nothing else writing the field."""
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -14,7 +16,7 @@ from accounts.status import (
     apprenticeship_status_change,
     register_guard,
 )
-from tests.factories import InvitationFactory
+from tests.factories import ApprenticeshipFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +117,7 @@ def test_a_reason_is_needed_for_a_managers_change(apprenticeship, manager):
     with pytest.raises(ValidationError) as refused:
         apprenticeship_status_change(apprenticeship=apprenticeship, to=S.PAUSED, by=manager)
     assert refused.value.message_dict == {"reason": ["Say why the status changes."]}
+    assert refused.value.error_dict["reason"][0].code == "required"
     assert not StatusChange.objects.exists()
 
 
@@ -125,6 +128,26 @@ def test_gateway_needs_its_checklist_checked_again_at_the_moment_of_change(appre
     assert message.startswith("It cannot become “at gateway” yet: ")
     assert "“Every KSB has accepted evidence” does not hold" in message
     assert Apprenticeship.objects.get(pk=apprenticeship.pk).status == S.ACTIVE
+
+
+def test_every_guard_of_a_status_is_heard(apprenticeship, manager):
+    from accounts.status import _GUARDS
+
+    first, second = (lambda locked: ["the moon is full"]), (lambda locked: ["it is Sunday"])
+    _at(apprenticeship, S.GATEWAY)
+    assert S.COMPLETED not in _GUARDS
+    register_guard(S.COMPLETED, first)
+    register_guard(S.COMPLETED, second)
+    try:
+        with pytest.raises(StatusError) as refused:
+            apprenticeship_status_change(
+                apprenticeship=apprenticeship, to=S.COMPLETED, by=manager, reason="EPA passed"
+            )
+        assert str(refused.value) == (
+            "It cannot become “completed” yet: the moon is full; it is Sunday."
+        )
+    finally:
+        del _GUARDS[S.COMPLETED]
 
 
 def test_a_registered_guard_runs_in_the_change(apprenticeship, manager):
@@ -251,3 +274,66 @@ def test_the_admin_shows_the_status_and_its_history_read_only(
     html = admin_client.get(url).content.decode()
     assert "On a break" in html and "Leave" in html
     assert 'name="status"' not in html
+
+
+def test_an_invitation_starts_the_history_and_accepting_it_continues_it(
+    client, acme, standard, manager, mailoutbox
+):
+    from accounts.services import apprentice_invite, invitation_accept
+    from tests.conftest import verified_user
+
+    invitation = apprentice_invite(
+        organisation=acme,
+        invited_by=manager,
+        email="new@example.com",
+        full_name="Nia New",
+        standard=standard,
+        start_date=date(2026, 1, 5),
+        planned_end_date=date(2027, 7, 5),
+        build_url=lambda path: f"https://skills.example.org{path}",
+    )
+    created = StatusChange.objects.get()
+    assert (created.old_status, created.new_status, created.by, created.note) == (
+        "",
+        "pending",
+        manager,
+        "Nia New invited at new@example.com",
+    )
+    assert str(created) == "Created -> Invitation pending"
+    apprentice = verified_user("new@example.com", "Nia New")
+    invitation_accept(invitation=invitation, user=apprentice)
+    joined = StatusChange.objects.order_by("pk").last()
+    assert (joined.old_status, joined.new_status, joined.by, joined.note) == (
+        "pending",
+        "active",
+        apprentice,
+        "Accepted the invitation.",
+    )
+
+
+def test_gateway_needs_no_reason_once_its_checklist_holds(apprenticeship, mentor):
+    from accounts.status import _GUARDS
+
+    held = []
+    _GUARDS[S.GATEWAY], saved = [lambda locked: held.append(locked.pk) or []], _GUARDS[S.GATEWAY]
+    try:
+        before = Apprenticeship.objects.get(pk=apprenticeship.pk).updated_at
+        apprenticeship_status_change(apprenticeship=apprenticeship, to=S.GATEWAY, by=mentor)
+    finally:
+        _GUARDS[S.GATEWAY] = saved
+    assert held == [apprenticeship.pk]
+    assert apprenticeship.status == S.GATEWAY and apprenticeship.updated_at > before
+    change = StatusChange.objects.get()
+    assert (change.by, change.note) == (mentor, "")
+
+
+def test_active_and_on_a_break_need_an_apprentice(acme, standard):
+    from accounts.status import _GUARDS, _needs_apprentice
+
+    pending = InvitationFactory(organisation=acme, apprenticeship__standard=standard).apprenticeship
+    assert _needs_apprentice(pending) == ["it has no apprentice yet"]
+    assert _needs_apprentice(ApprenticeshipFactory(organisation=acme, standard=standard)) == []
+    assert _needs_apprentice in _GUARDS[S.ACTIVE] and _needs_apprentice in _GUARDS[S.PAUSED]
+    from progress.selectors import gateway_guard
+
+    assert gateway_guard in _GUARDS[S.GATEWAY]

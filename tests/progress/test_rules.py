@@ -62,6 +62,8 @@ def _make(case, apprenticeship):
     elif case == "evidence":
         EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
         EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
+    elif case == "one evidence":
+        EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
     elif case == "scan":
         make_scan(apprenticeship, status="submitted")
     elif case == "draft scan and changes requested":
@@ -76,6 +78,7 @@ def _make(case, apprenticeship):
         ("behind", ["behind on hours"]),
         ("overdue", ["review overdue"]),
         ("evidence", ["2 evidence to review"]),
+        ("one evidence", ["1 evidence to review"]),
         ("scan", ["scan to validate"]),
         ("draft scan and changes requested", []),  # the apprentice's move, not the employer's
     ],
@@ -214,3 +217,86 @@ def test_dashboard_rows_work_out_the_same_verdicts_as_the_sql(side_by_side, ment
         assert python == {name: getattr(sql[row.pk], name) for name in verdicts}, row
     assert [row.ready_for_gateway for row in rows] == [False, False, True, False]
     assert [bool(row.attention) for row in rows] == [True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("reviews", "ready"),
+    [
+        # (days ago held, signed by the employer, signed by the apprentice) per review, in the
+        # order they are recorded
+        ([(40, False, False), (10, True, True)], True),  # the latest, held last, is signed
+        ([(10, True, True), (40, False, False)], True),  # recorded the other way round
+        ([(40, True, True), (10, False, False)], False),  # an older signed one does not count
+        ([(10, True, True), (10, False, False)], False),  # held the same day: recorded last
+        ([(10, False, False), (10, True, True)], True),
+        ([(10, True, False)], False),  # the employer alone
+        ([(10, False, True)], False),  # the apprentice alone (imported data, say)
+        ([], False),  # no review yet, even before the first is due
+    ],
+)
+def test_the_latest_review_decides_the_gateway_line(acme, standard, mentor, reviews, ready):
+    apprenticeship = ApprenticeshipFactory(
+        organisation=acme,
+        standard=standard,
+        mentor=mentor,
+        start_date=date.today() - timedelta(days=50),
+        planned_end_date=date.today() + timedelta(days=315),
+    )
+    _ready(apprenticeship, mentor)
+    apprenticeship.reviews.all().delete()
+    now = timezone.now()
+    for days_ago, employer, apprentice in reviews:
+        ProgressReviewFactory(
+            apprenticeship=apprenticeship,
+            held_on=date.today() - timedelta(days=days_ago),
+            next_due_on=date.today() + timedelta(days=30),
+            employer_signed_at=now if employer else None,
+            apprentice_signed_at=now if apprentice else None,
+        )
+    assert gateway_for(apprenticeship).ready is ready
+    row = with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk),
+        names=("ready_for_gateway", "latest_review_signed"),
+    ).get()
+    assert row.ready_for_gateway is ready
+    assert row.latest_review_signed is ready
+
+
+def test_each_gateway_line_says_what_is_missing_and_where(apprenticeship, mentor):
+    pk = apprenticeship.pk
+    gateway = gateway_for(apprenticeship)
+    assert [(c.detail, c.url) for c in gateway.checks] == [
+        ("0 of 9 KSBs; missing K1, K2, K3, K4, S1, S2, S3, B1…", f"/apprenticeships/{pk}/duties/"),
+        ("0 of 3 duties signed off", f"/apprenticeships/{pk}/duties/"),
+        (
+            f"0.00 of {apprenticeship.otj_target_hours} hours accepted",
+            f"/apprenticeships/{pk}/hours/",
+        ),
+        ("No scan submitted yet", f"/apprenticeships/{pk}/"),
+        ("No review yet", f"/apprenticeships/{pk}/reviews/"),
+    ]
+    _ready(apprenticeship, mentor)
+    gateway = gateway_for(apprenticeship)
+    scan = apprenticeship.scans.get()
+    assert [c.detail for c in gateway.checks] == [
+        "9 of 9 KSBs",
+        "3 of 3 duties signed off",
+        "24.00 of 24 hours accepted",
+        "The initial scan is validated",
+        "Next review due in 20 days",
+    ]
+    assert gateway.checks[3].url == scan.get_absolute_url()
+    assert gateway.done_count == 5 and gateway.missing == []
+
+
+@pytest.mark.parametrize(
+    ("ksbs", "detail"), [(8, "missing K1, K2, K3, K4, K5, K6, K7, K8"), (9, "…")]
+)
+def test_at_most_eight_missing_ksbs_are_named(acme, ksbs, detail):
+    from tests.factories import make_standard
+
+    standard = make_standard(knowledge=ksbs, skills=0, behaviours=0, duties=1)
+    apprenticeship = ApprenticeshipFactory(organisation=acme, standard=standard)
+    line = gateway_for(apprenticeship).checks[0].detail
+    assert line.endswith(detail)
+    assert line.count(",") == 7

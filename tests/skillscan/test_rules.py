@@ -100,3 +100,11 @@ def test_the_previous_scan_of_a_draft_is_the_latest(apprenticeship):
     draft = make_scan(apprenticeship, stage="review", scores={})
     assert previous_scan(draft, [validated, draft]) == validated
     assert previous_scan(draft, [draft]) is None
+
+
+def test_a_scan_that_is_not_a_draft_always_has_its_submission_time(apprenticeship):
+    from django.db import IntegrityError, transaction
+
+    scan = make_scan(apprenticeship, scores={})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(scan).objects.filter(pk=scan.pk).update(status="submitted")

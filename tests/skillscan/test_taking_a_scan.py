@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from skillscan.models import Rating, SkillScan
 from skillscan.services import ScanError, ratings_save, scan_start
@@ -58,9 +59,9 @@ def test_review_and_final_follow_a_validated_scan(devops, apprentice):
         scan_start(apprenticeship=devops, user=apprentice, stage="review")
     SkillScan.objects.filter(pk=initial.pk).update(status="validated")
     review = scan_start(apprenticeship=devops, user=apprentice, stage="review")
-    SkillScan.objects.filter(pk=review.pk).update(status="validated")
+    SkillScan.objects.filter(pk=review.pk).update(status="validated", submitted_at=timezone.now())
     final = scan_start(apprenticeship=devops, user=apprentice, stage="final")
-    SkillScan.objects.filter(pk=final.pk).update(status="validated")
+    SkillScan.objects.filter(pk=final.pk).update(status="validated", submitted_at=timezone.now())
     for stage in ("initial", "review", "final"):
         with pytest.raises(ScanError):
             scan_start(apprenticeship=devops, user=apprentice, stage=stage)
@@ -69,7 +70,9 @@ def test_review_and_final_follow_a_validated_scan(devops, apprentice):
 def test_a_second_initial_scan_is_refused_by_the_database(devops):
     make_scan(devops, status="validated")
     with pytest.raises(IntegrityError), transaction.atomic():
-        SkillScanFactory(apprenticeship=devops, stage="initial", status="validated")
+        SkillScanFactory(
+            apprenticeship=devops, stage="initial", status="validated", submitted_at=timezone.now()
+        )
 
 
 def test_only_the_apprentice_starts_a_scan(client, devops, mentor, other_apprentice):

@@ -382,3 +382,77 @@ def test_hours_side_by_side(side_by_side):
     weeks = dict(weekly_hours(side_by_side.mine))
     assert sum(weeks.values()) == Decimal("8.25")
     assert sum(dict(weekly_hours(side_by_side.theirs)).values()) == Decimal("30.5")
+
+
+def test_one_apprenticeships_sign_offs_never_touch_anothers(side_by_side, manager):
+    duty = side_by_side.duties[0]
+    # After "mine" signed duty 1 off, "theirs" signs the same duty off and undoes it.
+    for action in ("signed_off", "undone"):
+        DutySignOff.objects.create(
+            apprenticeship=side_by_side.theirs, duty=duty, action=action, by=manager
+        )
+    assert _python_rows(side_by_side.mine)[0].status == S.SIGNED_OFF
+    assert duty_rows_from_database(side_by_side.mine)[0].status == S.SIGNED_OFF
+    assert duty_rows_from_database(side_by_side.theirs)[0].status == S.IN_PROGRESS
+    rows = {
+        row.pk: row.duties_signed
+        for row in with_progress(
+            Apprenticeship.objects.filter(standard=side_by_side.standard), names=("duties_signed",)
+        )
+    }
+    assert rows == {side_by_side.mine.pk: 1, side_by_side.theirs.pk: 1}
+
+
+def test_nothing_signed_or_evidenced_counts_zero(acme, standard):
+    apprenticeship = ApprenticeshipFactory(organisation=acme, standard=standard)
+    row = with_progress(
+        Apprenticeship.objects.filter(pk=apprenticeship.pk),
+        names=("duties_signed", "ksbs_covered", "coverage"),
+    ).get()
+    assert (row.duties_signed, row.ksbs_covered, row.coverage) == (0, 0, 0)
+
+
+def test_a_duty_of_one_ksb_is_evidenced_by_it(acme):
+    from tests.factories import make_standard
+
+    standard = make_standard(knowledge=1, skills=0, behaviours=0, duties=1)
+    apprenticeship = ApprenticeshipFactory(organisation=acme, standard=standard)
+    EvidenceFactory(
+        apprenticeship=apprenticeship, status="accepted", ksbs=list(standard.ksbs.all())
+    )
+    assert _figures(_python_rows(apprenticeship)) == [(1, 1, 1, S.EVIDENCED)]
+    assert _figures(duty_rows_from_database(apprenticeship)) == [(1, 1, 1, S.EVIDENCED)]
+
+
+def test_the_hours_page_shows_the_arithmetic(client, apprentice, acme, standard):
+    apprenticeship = ApprenticeshipFactory(
+        apprentice=apprentice,
+        organisation=acme,
+        standard=standard,
+        start_date=date.today() - timedelta(days=73),
+        planned_end_date=date.today() + timedelta(days=292),
+        otj_target_hours=300,
+    )
+    client.force_login(apprentice)
+    html = client.get(f"/apprenticeships/{apprenticeship.pk}/hours/").content.decode()
+    text = " ".join(html.split())
+    assert "(300 hours \u00d7 73 of 365 days, about 20%)" in text
+    assert "Expected by today: 60 hours." in text
+    assert "at least 90% of that is accepted" in text
+
+
+def test_a_one_day_programme_expects_everything_after_its_day(db, acme, standard):
+    apprenticeship = ApprenticeshipFactory(
+        organisation=acme,
+        standard=standard,
+        start_date=START,
+        planned_end_date=START + timedelta(days=1),
+        otj_target_hours=8,
+    )
+    for days, tenths in ((0, 0), (1, 80), (5, 80)):
+        today = START + timedelta(days=days)
+        assert hours_summary(apprenticeship, today).expected_tenths == tenths
+        row = with_progress(
+            Apprenticeship.objects.filter(pk=apprenticeship.pk), today, ("expected_tenths",)
+        ).get()
+        assert row.expected_tenths == tenths

@@ -71,14 +71,15 @@ def current_sign_offs():
 
 
 def duties_signed_sql():
-    """The number of duties signed off, per apprenticeship."""
+    """The number of duties signed off, per apprenticeship (a duty's current sign-off is its
+    one latest event, so each duty counts once)."""
     return Coalesce(
         Subquery(
             current_sign_offs()
             .filter(apprenticeship=OuterRef("pk"))
             .order_by()
             .values("apprenticeship")
-            .annotate(n=Count("duty", distinct=True))
+            .annotate(n=Count("duty"))
             .values("n")[:1],
             output_field=IntegerField(),
         ),
