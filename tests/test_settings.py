@@ -71,3 +71,22 @@ def test_database_url_chooses_the_database(url, engine):
     code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
     result = manage("shell", "--no-imports", "-c", code, DEBUG="1", DATABASE_URL=url)
     assert result.stdout.strip() == engine, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("postgres://postgres@127.0.0.1:5432/x", "{'options': '-c jit=off'}"),
+        ("sqlite:////tmp/x.sqlite3", "{}"),
+    ],
+)
+def test_postgresql_connections_turn_jit_off(url, options):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        DEBUG="1",
+        DATABASE_URL=url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == options
