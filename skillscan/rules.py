@@ -39,12 +39,6 @@ def previous_scan(scan, scans):
     return counted[-1] if counted else None
 
 
-def latest_scan_validated(scans):
-    """The gateway line: the latest scan has been validated by the employer."""
-    latest = latest_scan(scans)
-    return latest is not None and latest.status == SkillScan.Status.VALIDATED
-
-
 def latest_scan_sql(field):
     """A field of each apprenticeship's latest scan."""
     return Subquery(

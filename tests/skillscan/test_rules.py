@@ -11,7 +11,6 @@ from skillscan.rules import (
     latest_scan,
     latest_scan_query,
     latest_scan_sql,
-    latest_scan_validated,
     previous_scan,
 )
 from tests.factories import make_scan
@@ -42,7 +41,6 @@ def _agree(apprenticeship):
 
 def test_no_scan_no_latest(apprenticeship):
     assert _agree(apprenticeship) is None
-    assert not latest_scan_validated([])
 
 
 def test_a_draft_never_counts(apprenticeship):
@@ -54,7 +52,7 @@ def test_starting_a_new_scan_leaves_the_latest_as_it_was(apprenticeship):
     validated = make_scan(apprenticeship, status="validated", submitted_at=NOW - timedelta(days=9))
     make_scan(apprenticeship, stage="review", scores={})
     assert _agree(apprenticeship) == validated
-    assert latest_scan_validated(list(apprenticeship.scans.all()))
+    assert latest_scan(list(apprenticeship.scans.all())).status == "validated"
 
 
 def test_the_latest_is_the_one_submitted_last(apprenticeship):
@@ -76,14 +74,14 @@ def test_submitted_at_the_same_moment_the_later_recorded_wins(apprenticeship):
     make_scan(apprenticeship, status="validated", submitted_at=moment)
     later = make_scan(apprenticeship, stage="review", status="submitted", submitted_at=moment)
     assert _agree(apprenticeship) == later
-    assert not latest_scan_validated(list(apprenticeship.scans.all()))
+    assert latest_scan(list(apprenticeship.scans.all())).status == "submitted"
 
 
 def test_a_submitted_scan_waiting_for_validation_is_the_latest(apprenticeship):
     make_scan(apprenticeship, status="validated", submitted_at=NOW - timedelta(days=9))
     waiting = make_scan(apprenticeship, stage="review", status="submitted")
     assert _agree(apprenticeship) == waiting
-    assert not latest_scan_validated(list(apprenticeship.scans.all()))
+    assert latest_scan(list(apprenticeship.scans.all())).status == "submitted"
 
 
 def test_another_apprenticeships_scans_never_count(side_by_side):
