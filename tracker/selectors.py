@@ -2,7 +2,7 @@
 meaning of every figure is in tracker/rules.py; these only gather, in a constant number of
 queries."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,7 +16,13 @@ from standards.models import KSB, Duty
 
 from .links import describe_link
 from .models import DutySignOff, Evidence
-from .rules import DutyStatus, duties_with_progress, duty_status, percent, signed_off_duty_ids
+from .rules import (
+    DutyStatus,
+    current_sign_offs_by_duty,
+    duties_with_progress,
+    duty_status,
+    percent,
+)
 
 
 @dataclass
@@ -27,7 +33,6 @@ class DutyRow:
     status: str
     scan_mean: Decimal | None
     sign_off: DutySignOff | None = None
-    accepted_ksb_ids: set = field(default_factory=set)
 
     @property
     def percent(self):
@@ -42,25 +47,18 @@ class DutyRow:
         return self.status == DutyStatus.SIGNED_OFF
 
 
-def sign_off_events(apprenticeship):
-    """The apprenticeship's sign-off events, oldest first, with who made them."""
-    return list(apprenticeship.duty_sign_offs.select_related("by").order_by("pk"))
-
-
-def current_sign_off(events, duty_id):
-    """The event that signed ``duty_id`` off, while it is the duty's latest word; else None."""
-    latest = None
-    for event in events:
-        if event.duty_id == duty_id:
-            latest = event
-    return latest if latest and latest.action == DutySignOff.Action.SIGNED_OFF else None
+def sign_off_events(apprenticeship, duty=None):
+    """The apprenticeship's sign-off events (of one ``duty`` when given), oldest first, with
+    who made them."""
+    events = apprenticeship.duty_sign_offs.select_related("by").order_by("pk")
+    return list(events if duty is None else events.filter(duty=duty))
 
 
 def duty_rows(structure, *, accepted, active, events, means):
     """A row per duty of ``structure`` from what the caller has loaded (no queries): the
     accepted and active KSB ids, the sign-off events and {duty pk: latest scan mean}. This is
     the Python form of the rules; duty_rows_from_database is the SQL one."""
-    signed = signed_off_duty_ids(events)
+    signed = current_sign_offs_by_duty(events)
     rows = []
     for duty in structure.duties:
         ksb_ids = {ksb.pk for ksb in duty.ksbs.all()}
@@ -71,8 +69,7 @@ def duty_rows(structure, *, accepted, active, events, means):
                 total=len(ksb_ids),
                 status=duty_status(ksb_ids, accepted, active, duty.pk in signed),
                 scan_mean=means.get(duty.pk),
-                sign_off=current_sign_off(events, duty.pk),
-                accepted_ksb_ids=ksb_ids & accepted,
+                sign_off=signed.get(duty.pk),
             )
         )
     return rows
@@ -98,7 +95,7 @@ def duty_rows_from_database(apprenticeship):
     )
     for duty in duties:
         duty.standard = apprenticeship.standard
-    events = sign_off_events(apprenticeship)
+    signed = current_sign_offs_by_duty(sign_off_events(apprenticeship))
     means = latest_scan_means(apprenticeship, duties)
     return [
         DutyRow(
@@ -107,7 +104,7 @@ def duty_rows_from_database(apprenticeship):
             total=duty.total,
             status=duty.status,
             scan_mean=means.get(duty.pk),
-            sign_off=current_sign_off(events, duty.pk),
+            sign_off=signed.get(duty.pk),
         )
         for duty in duties
     ]
@@ -148,16 +145,15 @@ def duty_page(apprenticeship, duty):
         ksb_rows.append({"ksb": ksb, "evidence": mapped, "accepted": accepted})
     accepted = {r["ksb"].pk for r in ksb_rows if r["accepted"]}
     active = {r["ksb"].pk for r in ksb_rows if r["evidence"]}
-    events = [e for e in sign_off_events(apprenticeship) if e.duty_id == duty.pk]
+    events = sign_off_events(apprenticeship, duty)
+    sign_off = current_sign_offs_by_duty(events).get(duty.pk)
     row = DutyRow(
         duty=duty,
         covered=len(accepted),
         total=len(duty_ksbs),
-        status=duty_status(
-            {k.pk for k in duty_ksbs}, accepted, active, duty.pk in signed_off_duty_ids(events)
-        ),
+        status=duty_status({k.pk for k in duty_ksbs}, accepted, active, sign_off is not None),
         scan_mean=latest_scan_means(apprenticeship, [duty]).get(duty.pk),
-        sign_off=current_sign_off(events, duty.pk),
+        sign_off=sign_off,
     )
     return DutyPage(
         row=row,

@@ -48,13 +48,22 @@ def duty_status(ksb_ids, accepted_ids, active_ids, signed_off):
     return DutyStatus.NOT_STARTED
 
 
-def signed_off_duty_ids(events):
-    """The duties whose latest event among ``events`` (DutySignOff rows of one
-    apprenticeship) is a sign-off."""
+def current_sign_offs_by_duty(events):
+    """{duty id: the event that signs it off} for the duties whose latest event among
+    ``events`` (DutySignOff rows of one apprenticeship) is a sign-off."""
     latest = {}
     for event in sorted(events, key=lambda e: e.pk):
-        latest[event.duty_id] = event.action
-    return {duty for duty, action in latest.items() if action == DutySignOff.Action.SIGNED_OFF}
+        latest[event.duty_id] = event
+    return {
+        duty: event
+        for duty, event in latest.items()
+        if event.action == DutySignOff.Action.SIGNED_OFF
+    }
+
+
+def signed_off_duty_ids(events):
+    """The duties whose latest event among ``events`` is a sign-off."""
+    return set(current_sign_offs_by_duty(events))
 
 
 def _later_event():

@@ -10,7 +10,8 @@ from accounts.permissions import Action, get_apprenticeship_for
 from standards.models import Duty
 
 from ..forms import SignOffForm, UndoSignOffForm
-from ..selectors import current_sign_off, duty_page, duty_rows_from_database, sign_off_events
+from ..rules import current_sign_offs_by_duty
+from ..selectors import duty_page, duty_rows_from_database, sign_off_events
 from ..services import TrackerError, duty_sign_off, duty_sign_off_undo
 
 
@@ -59,7 +60,7 @@ def _duty_action(request, pk, number, form_class, service, texts, template):
     when it is done, the message when the duty is not in a state for it)."""
     apprenticeship, _, duty = _duty(request, pk, number, Action.SIGN_OFF_DUTY)
     detail = redirect("tracker:duty-detail", pk=pk, number=number)
-    sign_off = current_sign_off(sign_off_events(apprenticeship), duty.pk)
+    sign_off = current_sign_offs_by_duty(sign_off_events(apprenticeship, duty)).get(duty.pk)
     done, not_now = texts
     if (sign_off is None) == (service is duty_sign_off_undo):
         messages.info(request, not_now)
