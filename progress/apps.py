@@ -10,7 +10,11 @@ class ProgressConfig(AppConfig):
         from accounts.models import Apprenticeship
         from accounts.status import register_guard
 
+        from . import tally
         from .selectors import gateway_guard
+
+        # The dashboard's stored figures follow every write, in its transaction.
+        tally.connect()
 
         # Gateway only when its checklist holds, checked again inside the status change.
         register_guard(Apprenticeship.Status.GATEWAY, gateway_guard)

@@ -81,6 +81,16 @@ class Evidence(models.Model):
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["-occurred_on", "-pk"]
+        indexes = [
+            # The employer's queue walks waiting evidence oldest first and stops at a page.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="tracker_evidence_queue",
+            ),
+            # Counts by state per apprenticeship (the queue's count, the tally) read only this.
+            models.Index(fields=["apprenticeship", "status"], name="tracker_evidence_state"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(off_the_job_hours__gte=0) & Q(off_the_job_hours__lte=24),

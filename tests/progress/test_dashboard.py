@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Apprenticeship, Membership, StatusChange, User
 from progress import dashboard
+from progress.tally import tally_refresh
 from tests.factories import (
     ApprenticeshipFactory,
     EvidenceFactory,
@@ -233,6 +234,7 @@ def _bulk_apprenticeships(acme, standard, mentor, count):
         for a in apprenticeships
         for s in ("accepted", "submitted")
     )
+    tally_refresh(a.pk for a in apprenticeships)  # bulk inserts send no signals
 
 
 @pytest.mark.parametrize("count", [10, 1000])

@@ -11,6 +11,7 @@ from accounts.models import Apprenticeship
 from progress.dashboard import with_progress
 from progress.rules import GATEWAY_LINES, attention_reasons
 from progress.selectors import gateway_for, gateway_guard
+from progress.tally import tally_refresh
 from tests.factories import ApprenticeshipFactory, EvidenceFactory, ProgressReviewFactory, make_scan
 from tracker.models import DutySignOff
 
@@ -69,6 +70,7 @@ def _make(case, apprenticeship):
     elif case == "draft scan and changes requested":
         make_scan(apprenticeship, scores={})
         EvidenceFactory(apprenticeship=apprenticeship, status="changes_requested")
+    tally_refresh([apprenticeship.pk])  # queryset.update() sends no signal
 
 
 @pytest.mark.parametrize(
@@ -140,6 +142,7 @@ def _spoil(line, apprenticeship, mentor):
         apprenticeship.reviews.update(next_due_on=date.today() - timedelta(days=1))
     elif line == 5:
         apprenticeship.reviews.update(apprentice_signed_at=None)
+    tally_refresh([apprenticeship.pk])  # queryset.update() sends no signal
 
 
 @pytest.mark.parametrize(

@@ -64,10 +64,12 @@ def latest_review_sql(field):
     )
 
 
-def review_days_sql(today):
-    """The SQL twin of NextReview.days."""
+def review_days_sql(today, next_due_on=None):
+    """The SQL twin of NextReview.days; ``next_due_on`` is the latest review's due date when
+    the query has it already (the dashboard's stored figures), else looked up per row."""
+    next_due_on = latest_review_sql("next_due_on") if next_due_on is None else next_due_on
     return Coalesce(
-        DaysBetween(latest_review_sql("next_due_on"), Value(today)),
+        DaysBetween(next_due_on, Value(today)),
         DaysBetween(F("start_date"), Value(today)) + REVIEW_INTERVAL.days,
     )
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import Apprenticeship, Membership, Organisation, StatusChange, User
 from demo.evidence import moment, plan_evidence, plan_reviews, save_evidence, save_sign_offs
 from demo.scans import build_scan, improved, initial_scores, save_scans
+from progress.tally import tally_refresh
 from standards.models import Standard
 from tracker.models import ProgressReview
 
@@ -115,6 +116,8 @@ class Command(BaseCommand):
             created = self._apprenticeships(standard, wanted, today)
             scans = self._scans(standard, users, today)
             evidence, reviews = self._tracker(standard, today)
+            # Bulk inserts send no signals: tally what was created in one pass.
+            tally_refresh(Apprenticeship.objects.values_list("pk", flat=True))
         self.stdout.write(
             f"Apprenticeships created: {created}; skills scans created: {scans}; "
             f"evidence created: {evidence}; progress reviews created: {reviews}."

@@ -1,0 +1,205 @@
+"""The dashboard's stored figures (progress.models.Tally): how each is worked out, and keeping
+them exact.
+
+Each stored figure is the SQL form of its rule (tracker/rules, skillscan/rules), evaluated for
+the apprenticeships that changed and written in the same transaction as the change, under a lock
+on the apprenticeship's row, so two changes at once cannot leave an older answer behind. The
+changes are caught where every write passes, Django's model signals, for every model a figure
+reads (evidence and its KSBs, scans, sign-offs, reviews, the apprenticeship, and the structure
+of its standard); writes that bypass signals (queryset.update, bulk_create) call
+``tally_refresh`` themselves. ``tally_check`` recomputes every stored figure and lists the
+differences: the tests run it after every kind of change, and
+``manage.py tally --check`` runs it on a live database."""
+
+from django.db import transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from accounts.models import Apprenticeship
+from skillscan.models import SkillScan
+from skillscan.rules import latest_scan_sql
+from standards.models import KSB, Duty
+from tracker.models import DutySignOff, Evidence, ProgressReview
+from tracker.rules import (
+    accepted_hundredths_sql,
+    duties_signed_sql,
+    ksbs_covered_sql,
+    latest_review_signed_sql,
+)
+from tracker.rules.reviews import latest_review_sql
+
+from .models import Tally
+
+
+def _count(queryset, group):
+    """Count rows of ``queryset`` (filtered on OuterRef, grouped by ``group``), 0 for none."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _latest(queryset):
+    return Subquery(queryset.order_by("-updated_at").values("updated_at")[:1])
+
+
+def live_figures():
+    """{figure: its SQL expression on an apprenticeship}, computed from the records."""
+    own = OuterRef("pk")
+    return {
+        "duties_total": _count(Duty.objects.filter(standard=OuterRef("standard")), "standard"),
+        "duties_signed": duties_signed_sql(),
+        "ksbs_total": _count(KSB.objects.filter(standard=OuterRef("standard")), "standard"),
+        "ksbs_covered": ksbs_covered_sql(),
+        "accepted_hundredths": accepted_hundredths_sql(),
+        "evidence_waiting": _count(
+            Evidence.objects.filter(apprenticeship=own, status=Evidence.Status.SUBMITTED),
+            "apprenticeship",
+        ),
+        "scan_waiting": Exists(
+            SkillScan.objects.filter(apprenticeship=own, status=SkillScan.Status.SUBMITTED)
+        ),
+        "latest_scan_status": latest_scan_sql("status"),
+        "latest_review_signed": latest_review_signed_sql(),
+        "next_review_due_on": latest_review_sql("next_due_on"),
+        # The latest change to its evidence or scans, or its creation when there is none
+        # (SQLite's greatest of a NULL is NULL, so each is coalesced).
+        "last_activity": Greatest(
+            Coalesce(_latest(Evidence.objects.filter(apprenticeship=own)), F("created_at")),
+            Coalesce(_latest(SkillScan.objects.filter(apprenticeship=own)), F("created_at")),
+            F("created_at"),
+        ),
+    }
+
+
+STORED = tuple(live_figures())
+
+
+def _computed(queryset):
+    return queryset.annotate(**{f"live_{name}": expr for name, expr in live_figures().items()})
+
+
+def tally_refresh(apprenticeship_ids):
+    """Recompute and store the figures of these apprenticeships, in the caller's transaction.
+    Their rows are locked first (in id order), so concurrent changes are counted in turn."""
+    ids = sorted(set(apprenticeship_ids) - {None})
+    if not ids:
+        return
+    with transaction.atomic():
+        locked = list(
+            Apprenticeship.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for start in range(0, len(locked), 1000):
+            chunk = locked[start : start + 1000]
+            rows = _computed(Apprenticeship.objects.filter(pk__in=chunk)).values(
+                "pk", *(f"live_{name}" for name in STORED)
+            )
+            Tally.objects.bulk_create(
+                [
+                    Tally(
+                        apprenticeship_id=row["pk"],
+                        **{name: row[f"live_{name}"] for name in STORED},
+                    )
+                    for row in rows
+                ],
+                update_conflicts=True,
+                unique_fields=["apprenticeship"],
+                update_fields=STORED,
+            )
+
+
+def tally_refresh_standard(standard_id):
+    """After the structure of a standard changes: every apprenticeship on it."""
+    tally_refresh(
+        Apprenticeship.objects.filter(standard_id=standard_id).values_list("pk", flat=True)
+    )
+
+
+def tally_check(queryset=None):
+    """[(apprenticeship id, figure, stored, recomputed)] for every stored figure that differs
+    from the records (a missing tally counts as every figure differing)."""
+    queryset = Apprenticeship.objects.all() if queryset is None else queryset
+    differences = []
+    fields = [f"tally__{name}" for name in STORED]
+    for row in _computed(queryset).values(
+        "pk", "tally__pk", *fields, *(f"live_{n}" for n in STORED)
+    ):
+        for name in STORED:
+            stored, live = row[f"tally__{name}"], row[f"live_{name}"]
+            if row["tally__pk"] is None or stored != live:
+                differences.append((row["pk"], name, stored, live))
+    return differences
+
+
+# --- where every change passes ------------------------------------------------------------------
+
+
+def _cascaded_from_apprenticeship(origin):
+    """Whether a deletion started at an apprenticeship (its tally goes with it)."""
+    model = getattr(origin, "model", type(origin))
+    return model is Apprenticeship
+
+
+def _record_changed(sender, instance, **kwargs):
+    if "origin" in kwargs and _cascaded_from_apprenticeship(kwargs["origin"]):
+        return
+    tally_refresh([instance.apprenticeship_id])
+
+
+def _apprenticeship_saved(sender, instance, **kwargs):
+    tally_refresh([instance.pk])
+
+
+def _evidence_ksbs_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not reverse:
+        if action.startswith("post_"):
+            tally_refresh([instance.apprenticeship_id])
+    elif action == "pre_clear":  # from the KSB's side: whose evidence it is, before it goes
+        instance._tally_ids = list(instance.evidence.values_list("apprenticeship_id", flat=True))
+    elif action == "post_clear":
+        tally_refresh(instance.__dict__.pop("_tally_ids", []))
+    elif action.startswith("post_"):
+        evidence = Evidence.objects.filter(pk__in=pk_set)
+        tally_refresh(evidence.values_list("apprenticeship_id", flat=True))
+
+
+def _structure_changed(sender, instance, **kwargs):
+    if "origin" in kwargs and getattr(kwargs["origin"], "model", type(kwargs["origin"])) not in (
+        KSB,
+        Duty,
+    ):
+        return  # a whole standard being deleted: it has no apprenticeships (PROTECT)
+    tally_refresh_standard(instance.standard_id)
+
+
+def _duty_ksbs_changed(sender, instance, action, reverse, **kwargs):
+    if action.startswith("post_"):
+        tally_refresh_standard(instance.standard_id)
+
+
+def connect():
+    """Wire the refreshes to the writes (AppConfig.ready)."""
+    for model in (Evidence, SkillScan, DutySignOff, ProgressReview):
+        post_save.connect(_record_changed, sender=model, dispatch_uid=f"tally-{model.__name__}")
+        post_delete.connect(
+            _record_changed, sender=model, dispatch_uid=f"tally-del-{model.__name__}"
+        )
+    post_save.connect(_apprenticeship_saved, sender=Apprenticeship, dispatch_uid="tally-app")
+    m2m_changed.connect(
+        _evidence_ksbs_changed, sender=Evidence.ksbs.through, dispatch_uid="tally-evidence-ksbs"
+    )
+    for model in (KSB, Duty):
+        post_save.connect(
+            _structure_changed, sender=model, dispatch_uid=f"tally-s-{model.__name__}"
+        )
+        post_delete.connect(
+            _structure_changed, sender=model, dispatch_uid=f"tally-sd-{model.__name__}"
+        )
+    m2m_changed.connect(_duty_ksbs_changed, sender=Duty.ksbs.through, dispatch_uid="tally-duty")
