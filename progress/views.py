@@ -55,14 +55,17 @@ def dashboard(request):
     visible = Apprenticeship.objects.visible_to(request.user)
     filters = table.read_filters(request.GET, visible)
     rows = table.filtered(visible, filters, today)
-    page = paginate(request, rows.values_list("pk", flat=True))
+    counts = table.counts(visible, today)
+    # Unfiltered, the table holds every visible apprenticeship, which the counts have counted.
+    total = None if filters.any else counts["apprentices"]
+    page = paginate(request, rows.values_list("pk", flat=True), count=total)
     return render(
         request,
         "progress/dashboard.html",
         {
             "page_obj": page,
             "rows": table.page_rows(list(page.object_list), today),
-            "counts": table.counts(visible, today),
+            "counts": counts,
             "columns": sort_headers(table.COLUMNS, filters.sort),
             "filters": filters,
             "statuses": Apprenticeship.Status.choices,
