@@ -1,7 +1,12 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.dispatch import Signal
 from django.urls import reverse
+from django.utils import timezone
+
+# Sent with ``standard_ids`` after an edit of KSBs, duties or their links, in its transaction.
+structure_changed = Signal()
 
 # K before S before B, whatever the alphabet says.
 KIND_RANK = {"K": 0, "S": 1, "B": 2}
@@ -31,6 +36,15 @@ class StandardQuerySet(models.QuerySet):
             duty_count=models.functions.Coalesce(models.Subquery(duty_count), 0),
         )
 
+    def mark_content_changed(self):
+        """Stamp these standards as edited now, in one UPDATE: their pages' ETags and cached
+        content move on to new keys in every process. Then ``structure_changed`` tells the
+        apps above what keeps figures per standard (progress's tallies)."""
+        ids = list(self.values_list("pk", flat=True))
+        updated = Standard.objects.filter(pk__in=ids).update(content_updated_at=timezone.now())
+        structure_changed.send(sender=Standard, standard_ids=ids)
+        return updated
+
 
 class StandardManager(models.Manager.from_queryset(StandardQuerySet)):
     def get_by_natural_key(self, reference, version):
@@ -49,6 +63,10 @@ class Standard(models.Model):
     route = models.CharField(max_length=100, blank=True)
     overview = models.TextField(blank=True)
     url = models.URLField("standard page", max_length=500, blank=True)
+    # When anything its page shows last changed: this row, its KSBs, duties or their links
+    # (standards/signals.py). The page's ETag and cache key are made from it. It belongs to
+    # this database, not to the standard's data, so fixtures neither hold nor restore it.
+    content_updated_at = models.DateTimeField(default=timezone.now, editable=False, serialize=False)
 
     objects = StandardManager()
 
@@ -62,6 +80,14 @@ class Standard(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.title} (v{self.version})"
+
+    def save(self, **kwargs):
+        # Stamped in the same UPDATE, so even a copy loaded before other edits writes a new
+        # stamp, never its old one.
+        self.content_updated_at = timezone.now()
+        if kwargs.get("update_fields"):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "content_updated_at"}
+        super().save(**kwargs)
 
     def get_absolute_url(self):
         return reverse(

@@ -190,13 +190,16 @@ def standard_import(*, parsed: ParsedStandard) -> ImportResult:
 
     KSBs are matched by code and duties by number: a changed text is updated in place, new ones
     are added, and ones the record no longer has are deleted, unless other data refers to them,
-    in which case the whole record is refused with ``ImportRefused`` and nothing changes."""
+    in which case the whole record is refused with ``ImportRefused`` and nothing changes. Any
+    change stamps the standard's ``content_updated_at``; an unchanged record leaves it be."""
     with transaction.atomic():
         standard = (
             Standard.objects.select_for_update()
             .filter(reference=parsed.reference, version=parsed.version)
             .first()
         )
-        if standard is None:
-            return _create(parsed)
-        return _update(standard, parsed)
+        result = _create(parsed) if standard is None else _update(standard, parsed)
+        if result.outcome != "unchanged":
+            # The bulk writes above send no signals: stamp the page's content explicitly.
+            Standard.objects.filter(pk=result.standard.pk).mark_content_changed()
+        return result
