@@ -19,7 +19,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from accounts.models import Apprenticeship
 from skillscan.models import SkillScan
 from skillscan.rules import latest_scan_sql
-from standards.models import KSB, Duty
+from standards.models import KSB, Duty, structure_changed
 from tracker.models import DutySignOff, Evidence, ProgressReview
 from tracker.rules import (
     accepted_hundredths_sql,
@@ -170,18 +170,9 @@ def _evidence_ksbs_changed(sender, instance, action, reverse, pk_set, **kwargs):
         tally_refresh(evidence.values_list("apprenticeship_id", flat=True))
 
 
-def _structure_changed(sender, instance, **kwargs):
-    if "origin" in kwargs and getattr(kwargs["origin"], "model", type(kwargs["origin"])) not in (
-        KSB,
-        Duty,
-    ):
-        return  # a whole standard being deleted: it has no apprenticeships (PROTECT)
-    tally_refresh_standard(instance.standard_id)
-
-
-def _duty_ksbs_changed(sender, instance, action, reverse, **kwargs):
-    if action.startswith("post_"):
-        tally_refresh_standard(instance.standard_id)
+def _structure_changed(sender, standard_ids, **kwargs):
+    for standard_id in standard_ids:
+        tally_refresh_standard(standard_id)
 
 
 def connect():
@@ -195,11 +186,6 @@ def connect():
     m2m_changed.connect(
         _evidence_ksbs_changed, sender=Evidence.ksbs.through, dispatch_uid="tally-evidence-ksbs"
     )
-    for model in (KSB, Duty):
-        post_save.connect(
-            _structure_changed, sender=model, dispatch_uid=f"tally-s-{model.__name__}"
-        )
-        post_delete.connect(
-            _structure_changed, sender=model, dispatch_uid=f"tally-sd-{model.__name__}"
-        )
-    m2m_changed.connect(_duty_ksbs_changed, sender=Duty.ksbs.through, dispatch_uid="tally-duty")
+    # Every edit of KSBs, duties or their links (admin, importer, shell) stamps the standard,
+    # which says so once.
+    structure_changed.connect(_structure_changed, dispatch_uid="tally-structure")

@@ -194,3 +194,15 @@ def test_refreshing_nothing_is_free(django_assert_num_queries):
     with django_assert_num_queries(0):
         tally_refresh([])
     assert KSB.objects.count() == 0
+
+
+def test_a_bulk_edit_of_a_standard_is_tallied_once_it_is_stamped(apprenticeship):
+    """The importer writes KSBs in bulk (no signals) and then stamps the standard, which is
+    what tells the tallies."""
+    standard = apprenticeship.standard
+    KSB.objects.bulk_create([KSB(standard=standard, kind="S", number=90)])
+    assert tally_check() == [
+        (apprenticeship.pk, "ksbs_total", standard.ksbs.count() - 1, standard.ksbs.count())
+    ]
+    type(standard).objects.filter(pk=standard.pk).mark_content_changed()
+    _exact()
