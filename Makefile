@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ST0825_RECORD := tests/standards/data/ST0825_v1.0.ifate.json
 
-.PHONY: help install run test lint format fixtures bench mutation clean
+.PHONY: help install run test lint format fixtures bench bench-load mutation clean
 
 help:
 	@echo "make run       run the app with demo data on SQLite at http://$(HOST):$(PORT)/"
@@ -18,6 +18,8 @@ help:
 	@echo "make lint      ruff lint and format check, migrations check"
 	@echo "make fixtures  regenerate fixtures/st0825.json from the IfATE record"
 	@echo "make bench     time the main pages with 1,000 apprenticeships on a fresh SQLite file"
+	@echo "make bench-load  each main page under load, gunicorn on PostgreSQL, 10,000 apprentices"
+	@echo "               (minutes; APPRENTICES=1000 BENCH_REUSE=1 WORKERS=2 CONNECTIONS=10 DURATION=10)"
 	@echo "make mutation MODULE=standards/ifate.py [TESTS=tests/standards]"
 	@echo "               mutation testing of one module with mutmut (minutes; not in CI)"
 
@@ -64,6 +66,19 @@ bench: install
 	rm -f .bench.sqlite3
 	DATABASE_URL=sqlite:///$(CURDIR)/.bench.sqlite3 $(BIN)/python manage.py bench_pages $(ARGS)
 	rm -f .bench.sqlite3
+
+# The load benchmark: recreates the PostgreSQL database BENCH_DATABASE_URL (or keeps it with
+# BENCH_REUSE=1 when it holds the same data set), seeds APPRENTICES more apprentices, serves the
+# app with gunicorn and production settings on 127.0.0.1:8810, and drives each page under load.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_load
+APPRENTICES ?= 10000
+WORKERS ?= 2
+CONNECTIONS ?= 10
+DURATION ?= 10
+bench-load: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_load \
+		--apprentices $(APPRENTICES) --workers $(WORKERS) --connections $(CONNECTIONS) \
+		--duration $(DURATION) $(if $(filter 1,$(BENCH_REUSE)),--reuse) $(ARGS)
 
 # Mutation testing of one module (not in CI): mutmut changes MODULE's code one small mutation at
 # a time and runs the tests that call the changed function; a mutant no test fails on survived.
