@@ -90,10 +90,16 @@ class Standard(models.Model):
         super().save(**kwargs)
 
     def get_absolute_url(self):
-        return reverse(
-            "standards:standard-detail",
-            kwargs={"reference": self.reference, "version": self.version},
-        )
+        # Asked once per KSB and duty on many pages: reversed once per reference and version.
+        key = (self.reference, self.version)
+        cached = self.__dict__.get("_url")
+        if cached is None or cached[0] != key:
+            kwargs = {"reference": self.reference, "version": self.version}
+            cached = self.__dict__["_url"] = (
+                key,
+                reverse("standards:standard-detail", kwargs=kwargs),
+            )
+        return cached[1]
 
     def natural_key(self):
         return (self.reference, self.version)

@@ -22,7 +22,31 @@ class StandardStructure:
     matrix: list[MatrixRow]
 
 
+# (standard pk, its content stamp) -> its structure, for this process. An edit moves the stamp
+# (standards/signals.py), so a stale entry is never found again; the oldest go when it is full.
+_STRUCTURES = {}
+_KEEP = 32
+
+
 def standard_structure(standard):
+    """The structure of ``standard``, built once per process for each stamp of its content and
+    shared by every request after: callers read its objects and never change them."""
+    key = (standard.pk, standard.content_updated_at)
+    structure = _STRUCTURES.get(key)
+    if structure is None:
+        structure = _build(standard)
+        while len(_STRUCTURES) >= _KEEP:
+            _STRUCTURES.pop(next(iter(_STRUCTURES)), None)
+        _STRUCTURES[key] = structure
+    return structure
+
+
+def forget_structures():
+    """Empty this process's structures (tests that edit a standard behind a loaded copy)."""
+    _STRUCTURES.clear()
+
+
+def _build(standard):
     ksbs = list(KSB.objects.filter(standard=standard))
     duties = list(Duty.objects.filter(standard=standard).prefetch_related("ksbs"))
     for item in (*ksbs, *duties):

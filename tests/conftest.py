@@ -53,10 +53,15 @@ def _fresh_dashboard_figures():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """allauth's rate limits live in the cache: every test starts with none used."""
+    """allauth's rate limits live in the cache: every test starts with none used. So do the
+    standards' structures kept per process."""
+    from standards.selectors import forget_structures
+
     cache.clear()
+    forget_structures()
     yield
     cache.clear()
+    forget_structures()
 
 
 def verified_user(email, full_name, **fields):

@@ -79,6 +79,7 @@ class Command(BaseCommand):
             _manage(env, "seed_demo", "--apprentices", str(apprentices), "--force")
             done = time.perf_counter()
             seeded = f"migrated in {migrated - started:.1f} s, seeded in {done - migrated:.1f} s"
+        _analyze(params)
         _manage(env, "collectstatic", "--noinput")
         pages = _pages()
         self._header(seeded, workers, connections, duration, options["max_requests"])
@@ -257,6 +258,13 @@ def _recreate(params):
     with psycopg.connect(**maintenance, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def _analyze(params):
+    """Give the planner its statistics, as autovacuum would have on a database in use: right
+    after a bulk load it has none, and guesses plans (a 46 ms scan list instead of 1 ms)."""
+    with psycopg.connect(**params, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 def _production_env():
