@@ -88,7 +88,13 @@ class Evidence(models.Model):
                 condition=Q(status="submitted"),
                 name="tracker_evidence_queue",
             ),
-            # Counts by state per apprenticeship (the queue's count, the tally) read only this.
+            # ... and counts it, for every apprenticeship it may see, from this small one alone.
+            models.Index(
+                fields=["apprenticeship"],
+                condition=Q(status="submitted"),
+                name="tracker_evidence_waiting",
+            ),
+            # Figures by state per apprenticeship (hours accepted, KSBs covered: the tally).
             models.Index(fields=["apprenticeship", "status"], name="tracker_evidence_state"),
         ]
         constraints = [
