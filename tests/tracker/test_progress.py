@@ -335,7 +335,7 @@ def busy(request, acme, apprentice, mentor):
     [
         ("tracker:evidence-list", lambda a: {"pk": a.pk}, "apprentice", 9),
         ("tracker:evidence-queue", lambda a: {}, "mentor", 6),
-        ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 8),
+        ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 10),  # 7 once structured
         ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 10),
         ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 6),
         ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 5),

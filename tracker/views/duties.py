@@ -11,7 +11,7 @@ from standards.models import Duty
 
 from ..forms import SignOffForm, UndoSignOffForm
 from ..rules import current_sign_offs_by_duty
-from ..selectors import duty_page, duty_rows_from_database, sign_off_events
+from ..selectors import duty_page, duty_rows_of, sign_off_events
 from ..services import TrackerError, duty_sign_off, duty_sign_off_undo
 
 
@@ -20,7 +20,7 @@ def duty_list(request, pk):
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, queryset=Apprenticeship.objects.for_list()
     )
-    rows = duty_rows_from_database(apprenticeship)
+    rows = duty_rows_of(apprenticeship)
     return render(
         request,
         "tracker/duty_list.html",
