@@ -154,12 +154,15 @@ def ordering(sort):
 COUNTED = ("evidence_waiting", "scan_waiting", "review_overdue", "behind", "ready_for_gateway")
 
 
-def counts(queryset, today=None):
-    """The numbers at the top of the dashboard, in one query."""
-    queryset = with_progress(queryset, today, COUNTED)
+def counts(queryset, today=None, filters=None):
+    """The numbers at the top of the dashboard, in one query; with ``filters``, also how many
+    rows they keep ("shown"), so the table's pages need no count of their own."""
+    names, kept = _conditions(filters)
+    queryset = with_progress(queryset, today, COUNTED + names)
     # The aliases must differ from the annotations' names, or they would replace them.
     totals = queryset.aggregate(
         n_apprentices=Count("pk"),
+        n_shown=Count("pk", filter=kept) if kept else Count("pk"),
         n_evidence=Coalesce(Sum("evidence_waiting"), Value(0)),
         n_scans=Count("pk", filter=Q(scan_waiting=True)),
         n_overdue=Count("pk", filter=Q(review_overdue=True)),
@@ -168,6 +171,7 @@ def counts(queryset, today=None):
     )
     return {
         "apprentices": totals["n_apprentices"],
+        "shown": totals["n_shown"],
         "evidence_waiting": totals["n_evidence"],
         "scans_waiting": totals["n_scans"],
         "awaiting": totals["n_evidence"] + totals["n_scans"],
@@ -211,22 +215,28 @@ def read_filters(params, visible):
     )
 
 
+def _conditions(filters):
+    """(the figures the filters need, a Q keeping the rows they keep); nothing for none."""
+    names, kept = (), Q()
+    if filters is None:
+        return names, kept
+    if filters.status:
+        kept &= Q(status=filters.status)
+    if filters.mentor:
+        kept &= Q(mentor=filters.mentor)
+    if filters.attention:
+        names, kept = (*names, "needs_attention"), kept & Q(needs_attention=True)
+    if filters.ready:
+        names, kept = (*names, "ready_for_gateway"), kept & Q(ready_for_gateway=True)
+    return names, kept
+
+
 def filtered(visible, filters, today):
     """The visible apprenticeships the filters keep, sorted as asked, annotated with only what
     the filtering and sorting need."""
-    rows = visible
-    if filters.status:
-        rows = rows.filter(status=filters.status)
-    if filters.mentor:
-        rows = rows.filter(mentor=filters.mentor)
-    if filters.attention:
-        rows = with_progress(rows, today, ("needs_attention",), select=False)
-        rows = rows.filter(needs_attention=True)
-    if filters.ready:
-        rows = with_progress(rows, today, ("ready_for_gateway",), select=False)
-        rows = rows.filter(ready_for_gateway=True)
-    rows = with_progress(rows, today, sort_needs(filters.sort), select=False)
-    return rows.order_by(*ordering(filters.sort))
+    names, kept = _conditions(filters)
+    rows = with_progress(visible, today, names + sort_needs(filters.sort), select=False)
+    return rows.filter(kept).order_by(*ordering(filters.sort))
 
 
 def full_rows(queryset, today, *, stream=True):

@@ -55,10 +55,8 @@ def dashboard(request):
     visible = Apprenticeship.objects.visible_to(request.user)
     filters = table.read_filters(request.GET, visible)
     rows = table.filtered(visible, filters, today)
-    counts = table.counts(visible, today)
-    # Unfiltered, the table holds every visible apprenticeship, which the counts have counted.
-    total = None if filters.any else counts["apprentices"]
-    page = paginate(request, rows.values_list("pk", flat=True), count=total)
+    counts = table.counts(visible, today, filters)  # also counts the rows the filters keep
+    page = paginate(request, rows.values_list("pk", flat=True), count=counts["shown"])
     return render(
         request,
         "progress/dashboard.html",
