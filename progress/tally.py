@@ -115,13 +115,6 @@ def tally_refresh(apprenticeship_ids):
             )
 
 
-def tally_refresh_standard(standard_id):
-    """After the structure of a standard changes: every apprenticeship on it."""
-    tally_refresh(
-        Apprenticeship.objects.filter(standard_id=standard_id).values_list("pk", flat=True)
-    )
-
-
 def tally_check(queryset=None):
     """[(apprenticeship id, figure, stored, recomputed)] for every stored figure that differs
     from the records (a missing tally counts as every figure differing)."""
@@ -171,8 +164,10 @@ def _evidence_ksbs_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 
 def _structure_changed(sender, standard_ids, **kwargs):
-    for standard_id in standard_ids:
-        tally_refresh_standard(standard_id)
+    """After the structure of standards changes: every apprenticeship on them, at once."""
+    tally_refresh(
+        Apprenticeship.objects.filter(standard_id__in=standard_ids).values_list("pk", flat=True)
+    )
 
 
 def connect():
