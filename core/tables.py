@@ -5,6 +5,7 @@ instead of reaching the database."""
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
+from django.urls import reverse
 
 PAGE_SIZE = 25
 
@@ -64,3 +65,14 @@ def sort_headers(columns, sort):
         SortHeader(name, label, name == key, name == key and sort.startswith("-"))
         for name, label in columns
     ]
+
+
+# A number no real id reaches, standing in for one while a URL is reversed once for a table.
+_MARKER = 987_654_321_987_654_321
+
+
+def url_for_each(name, kwarg="pk"):
+    """A function of an id giving ``reverse(name, kwargs={kwarg: id})`` from one reverse for a
+    whole table: Django's reverse costs about 50 µs a call, a row of 25 on every page."""
+    head, tail = reverse(name, kwargs={kwarg: _MARKER}).split(str(_MARKER))
+    return lambda value: f"{head}{int(value)}{tail}"

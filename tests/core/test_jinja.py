@@ -52,6 +52,8 @@ def test_autoescape_cannot_be_switched_off_in_settings():
         ('{{ v|date("j M Y") }}', '{{ v|date:"j M Y" }}', None),
         # In the site's time zone (Europe/London): 23:30 UTC in June is the next day.
         ('{{ v|date("j M Y H:i") }}', '{{ v|date:"j M Y H:i" }}', UTC_JUNE_NIGHT),
+        ('{{ v|date("j M Y") }}', '{{ v|date:"j M Y" }}', UTC_JUNE_NIGHT),
+        ('{{ v|date("D, j M Y") }}', '{{ v|date:"D, j M Y" }}', UTC_JUNE_NIGHT),
         ('{{ v|floatformat("-2") }}', '{{ v|floatformat:"-2" }}', Decimal("45.10")),
         ('{{ v|floatformat("-2") }}', '{{ v|floatformat:"-2" }}', Decimal("45.00")),
         ('{{ v|floatformat("-1") }}', '{{ v|floatformat:"-1" }}', Decimal("7.25")),
@@ -67,6 +69,13 @@ def test_autoescape_cannot_be_switched_off_in_settings():
 )
 def test_filters_print_what_django_printed(jinja_source, django_source, value):
     assert jinja(jinja_source, v=value) == django(django_source, v=value)
+
+
+def test_a_format_with_escaped_letters_reads_the_same():
+    fmt = r"\d\a\y j, H:i"
+    value = UTC_JUNE_NIGHT
+    assert jinja("{{ v|date(f) }}", v=value, f=fmt) == django("{{ v|date:f }}", v=value, f=fmt)
+    assert jinja("{{ v|date(f) }}", v=value, f=fmt) == "day 1, 00:30"
 
 
 def test_signed_changes():

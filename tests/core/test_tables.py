@@ -42,3 +42,14 @@ def test_sort_headers_say_which_column_is_sorted_and_what_a_click_does():
 def test_paginate_keeps_the_page_in_range(page, number):
     request = RequestFactory().get("/", {"page": page})
     assert paginate(request, list(range(60))).number == number
+
+
+def test_url_for_each_gives_what_reverse_gives():
+    from django.urls import reverse
+
+    from core.tables import url_for_each
+
+    url = url_for_each("progress:apprenticeship-home")
+    for pk in (1, 42, 987_654_321):
+        assert url(pk) == reverse("progress:apprenticeship-home", kwargs={"pk": pk})
+    assert url_for_each("tracker:evidence-list")(7) == reverse("tracker:evidence-list", args=[7])
