@@ -20,6 +20,19 @@ def otj_minimum_hours(start_date, planned_end_date, weekly_hours):
 DAYS_PER_MONTH = 365.25 / 12
 
 
+def duration_months(start, planned_end):
+    """Planned length in months, rounded (26 April 2026 to 25 April 2028 is 24)."""
+    return max(1, round((planned_end - start).days / DAYS_PER_MONTH))
+
+
+def month_of_programme(start, planned_end, today):
+    """1-based month of the programme on ``today`` (0 before the start), capped at the
+    duration."""
+    if today < start:
+        return 0
+    return min(months_between(start, today) + 1, duration_months(start, planned_end))
+
+
 def months_between(start, end):
     """Whole calendar months from start to end (negative before start)."""
     months = (end.year - start.year) * 12 + end.month - start.month

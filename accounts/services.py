@@ -19,6 +19,7 @@ from .models import (
     Invitation,
     Membership,
     Organisation,
+    apprenticeships_changed,
     hash_token,
 )
 from .status import apprenticeship_status_change, apprenticeship_status_created
@@ -237,7 +238,9 @@ def user_delete_account(*, user):
             code="sole_manager",
         )
     with transaction.atomic():
-        Apprenticeship.objects.filter(mentor=user).update(mentor=None)
+        mentored = list(Apprenticeship.objects.filter(mentor=user).values_list("pk", flat=True))
+        Apprenticeship.objects.filter(pk__in=mentored).update(mentor=None)
+        apprenticeships_changed.send(sender=Apprenticeship, ids=mentored)
         Membership.objects.filter(user=user).delete()
         EmailAddress.objects.filter(user=user).delete()
         if user.apprenticeships.exists():

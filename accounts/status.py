@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Apprenticeship, StatusChange
+from .models import Apprenticeship, StatusChange, apprenticeships_changed
 from .permissions import Action, check, may
 
 S = Apprenticeship.Status
@@ -93,6 +93,7 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
             apprenticeship=locked, old_status=before, new_status=to, by=by, note=reason
         )
         Apprenticeship.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+        apprenticeships_changed.send(sender=Apprenticeship, ids=[locked.pk])
     apprenticeship.refresh_from_db(fields=["status", "updated_at"])
     return apprenticeship
 

@@ -1,26 +1,46 @@
 """Figures kept per apprenticeship so that the dashboard sorts, filters and counts thousands of
-apprenticeships without recomputing each one's history on every request."""
+apprenticeships by reading one narrow table, without recomputing each one's history on every
+request."""
 
 from django.db import models
 
-from accounts.models import Apprenticeship
+from accounts.models import Apprenticeship, Organisation, User
 from skillscan.models import SkillScan
+from standards.models import Standard
 
 
 class Tally(models.Model):
-    """The dashboard's figures of one apprenticeship that do not depend on the day: each is the
-    rule book's SQL form, stored by ``progress.tally.tally_refresh`` in the same transaction as
-    the change it follows (``tests/progress/test_tally.py`` recomputes them). Figures that move
-    with the day (hours expected by today, days to the next review) are worked out from these
-    and the apprenticeship's own columns when read. Never edited by hand."""
+    """One apprenticeship as the dashboard sees it, stored by ``progress.tally.tally_refresh``
+    in the same transaction as the change it follows (``tests/progress/test_tally.py``
+    recomputes it). Never edited by hand, never the record: an index of the records.
+
+    - Who may see it and what the table filters and sorts on, copied from the apprenticeship,
+      so the dashboard's queries need no join.
+    - The rule book's figures that do not depend on the day, each its SQL form.
+    - For the figures that do depend on the day, the day from which they hold, each worked out
+      by the rule's Python form: behind on hours from ``behind_from`` on, the review overdue
+      after ``review_due_on``, ready for gateway while ``gateway_ready`` and the review is not
+      overdue. So "behind today" is a date comparison, for any day."""
 
     apprenticeship = models.OneToOneField(
         Apprenticeship, on_delete=models.CASCADE, primary_key=True, related_name="tally"
     )
+    apprentice = models.ForeignKey(
+        User, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.DO_NOTHING, related_name="+")
+    mentor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    standard = models.ForeignKey(Standard, on_delete=models.DO_NOTHING, related_name="+")
+    status = models.CharField(max_length=10, choices=Apprenticeship.Status)
+    start_date = models.DateField()
+
     duties_total = models.PositiveIntegerField(default=0)
     duties_signed = models.PositiveIntegerField(default=0)
     ksbs_total = models.PositiveIntegerField(default=0)
     ksbs_covered = models.PositiveIntegerField(default=0)
+    coverage = models.PositiveSmallIntegerField(default=0)
     accepted_hundredths = models.BigIntegerField(default=0)
     evidence_waiting = models.PositiveIntegerField(default=0)
     scan_waiting = models.BooleanField(default=False)
@@ -29,12 +49,25 @@ class Tally(models.Model):
         max_length=20, choices=SkillScan.Status, null=True, blank=True
     )
     latest_review_signed = models.BooleanField(default=False)
-    next_review_due_on = models.DateField(null=True, blank=True)
     last_activity = models.DateTimeField()
+
+    review_due_on = models.DateField()
+    behind_from = models.DateField(null=True, blank=True)
+    gateway_ready = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "tallies"
-        indexes = [models.Index(fields=["last_activity"], name="progress_tally_activity")]
+        indexes = [
+            models.Index(fields=["last_activity"], name="progress_tally_activity"),
+            # A manager's dashboard in its default order is a walk of this index that stops
+            # after a page, and every organisation filter starts here.
+            models.Index(
+                fields=["organisation", "-last_activity", "apprenticeship"],
+                name="progress_tally_org",
+            ),
+            models.Index(fields=["mentor"], name="progress_tally_mentor"),
+            models.Index(fields=["apprentice"], name="progress_tally_apprentice"),
+        ]
 
     def __str__(self):
         return f"Tally of apprenticeship {self.apprenticeship_id}"

@@ -5,14 +5,12 @@ they agree. The figures they combine are defined in tracker/rules.py and skillsc
 
 from dataclasses import dataclass
 
-from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models import Q
 from django.urls import reverse
 
 from skillscan.models import SkillScan
 from skillscan.rules import latest_scan
-from tracker.rules import is_overdue, target_met
+from tracker.rules import behind_q, is_overdue, overdue_q, target_met
 
 # --- needs attention ----------------------------------------------------------------------------
 
@@ -33,19 +31,10 @@ def attention_reasons(*, behind, review_overdue, evidence_waiting, scan_waiting)
     return reasons
 
 
-def needs_attention_sql():
-    """The SQL twin of attention_reasons being non-empty, on the dashboard's annotations."""
-    return models.Case(
-        models.When(
-            Q(behind=True)
-            | Q(review_overdue=True)
-            | Q(evidence_waiting__gt=0)
-            | Q(scan_waiting=True),
-            then=Value(True),
-        ),
-        default=Value(False),
-        output_field=models.BooleanField(),
-    )
+def needs_attention_q(today):
+    """The SQL twin of attention_reasons being non-empty on ``today``, on the stored figures
+    (progress.models.Tally)."""
+    return behind_q(today) | overdue_q(today) | Q(evidence_waiting__gt=0) | Q(scan_waiting=True)
 
 
 # --- gateway readiness --------------------------------------------------------------------------
@@ -179,19 +168,13 @@ def gateway_checklist(apprenticeship, *, ksbs, accepted, duty_rows, hours, scans
     )
 
 
-def ready_for_gateway_sql():
-    """The SQL twin of Gateway.ready, on the dashboard's annotations."""
-    return models.Case(
-        models.When(
-            # Cheap and most often false first: the database stops at the first that fails.
-            Q(duties_signed=F("duties_total"))
-            & Q(latest_scan_status=SkillScan.Status.VALIDATED)
-            & Q(latest_review_signed=True)
-            & GreaterThanOrEqual(F("review_days"), 0)
-            & Q(hours_target_met=True)
-            & Q(ksbs_covered=F("ksbs_total")),
-            then=Value(True),
-        ),
-        default=Value(False),
-        output_field=models.BooleanField(),
-    )
+def gateway_ready(**figures):
+    """Whether every line of the gateway checklist holds but the one that moves with the day
+    (the next review not overdue): what the dashboard stores as ``gateway_ready``."""
+    return all(gateway_lines(**figures, review_days=0))
+
+
+def ready_for_gateway_q(today):
+    """The SQL twin of Gateway.ready on ``today``, on the stored figures: every line that does
+    not move with the day holds, and the next review is not overdue."""
+    return Q(gateway_ready=True) & ~overdue_q(today)

@@ -1,14 +1,16 @@
 """The dashboard's stored figures (progress.models.Tally): how each is worked out, and keeping
 them exact.
 
-Each stored figure is the SQL form of its rule (tracker/rules, skillscan/rules), evaluated for
+Each stored figure is the SQL form of its rule (tracker/rules, skillscan/rules), or the Python
+form of a rule applied to those (the day an apprenticeship falls behind on hours, the day its
+next review is due, whether the gateway checklist holds but for that review), evaluated for
 the apprenticeships that changed and written in the same transaction as the change, under a lock
 on the apprenticeship's row, so two changes at once cannot leave an older answer behind. The
 changes are caught where every write passes, Django's model signals, for every model a figure
 reads (evidence and its KSBs, scans, sign-offs, reviews, the apprenticeship, and the structure
 of its standard); writes that bypass signals (queryset.update, bulk_create) call
-``tally_refresh`` themselves. ``tally_check`` recomputes every stored figure and lists the
-differences: the tests run it after every kind of change, and
+``tally_refresh`` themselves, or send ``apprenticeships_changed``. ``tally_check`` recomputes
+every stored figure and lists the differences: the tests run it after every kind of change, and
 ``manage.py tally --check`` runs it on a live database."""
 
 from django.db import transaction
@@ -16,20 +18,24 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from accounts.models import Apprenticeship
+from accounts.models import Apprenticeship, apprenticeships_changed
+from core.numbers import percent
 from skillscan.models import SkillScan
 from skillscan.rules import latest_scan_sql
 from standards.models import KSB, Duty, structure_changed
 from tracker.models import DutySignOff, Evidence, ProgressReview
 from tracker.rules import (
     accepted_hundredths_sql,
+    behind_from,
     duties_signed_sql,
     ksbs_covered_sql,
     latest_review_signed_sql,
+    review_due_on,
 )
 from tracker.rules.reviews import latest_review_sql
 
 from .models import Tally
+from .rules import gateway_ready
 
 
 def _count(queryset, group):
@@ -47,10 +53,20 @@ def _latest(queryset):
     return Subquery(queryset.order_by("-updated_at").values("updated_at")[:1])
 
 
+# Copied from the apprenticeship, for the dashboard's filters, sorting and visibility.
+COPIED = ("apprentice", "organisation", "mentor", "standard", "status", "start_date")
+# What the Python rules below read besides the SQL figures.
+INPUTS = ("otj_target_hours", "planned_end_date", "agreed_next_review_on")
+
+
 def live_figures():
     """{figure: its SQL expression on an apprenticeship}, computed from the records."""
     own = OuterRef("pk")
     return {
+        **{name: F(f"{name}_id" if name in COPIED[:4] else name) for name in COPIED},
+        "otj_target_hours": F("otj_target_hours"),
+        "planned_end_date": F("planned_end_date"),
+        "agreed_next_review_on": latest_review_sql("next_due_on"),
         "duties_total": _count(Duty.objects.filter(standard=OuterRef("standard")), "standard"),
         "duties_signed": duties_signed_sql(),
         "ksbs_total": _count(KSB.objects.filter(standard=OuterRef("standard")), "standard"),
@@ -65,7 +81,6 @@ def live_figures():
         ),
         "latest_scan_status": latest_scan_sql("status"),
         "latest_review_signed": latest_review_signed_sql(),
-        "next_review_due_on": latest_review_sql("next_due_on"),
         # The latest change to its evidence or scans, or its creation when there is none
         # (SQLite's greatest of a NULL is NULL, so each is coalesced).
         "last_activity": Greatest(
@@ -76,7 +91,42 @@ def live_figures():
     }
 
 
-STORED = tuple(live_figures())
+def derived_figures(row):
+    """The figures the Python rules work out from the SQL ones: ``row`` maps live_figures()
+    to their values for one apprenticeship."""
+    figures = {
+        "ksbs_covered": row["ksbs_covered"],
+        "ksbs_total": row["ksbs_total"],
+        "duties_signed": row["duties_signed"],
+        "duties_total": row["duties_total"],
+        "accepted_hundredths": row["accepted_hundredths"],
+        "target": row["otj_target_hours"],
+        "latest_scan_status": row["latest_scan_status"],
+        "review_signed": row["latest_review_signed"],
+    }
+    start, end, target = row["start_date"], row["planned_end_date"], row["otj_target_hours"]
+    return {
+        "coverage": percent(row["ksbs_covered"], row["ksbs_total"]),
+        "review_due_on": review_due_on(start, row["agreed_next_review_on"]),
+        "behind_from": behind_from(row["accepted_hundredths"], target, start, end),
+        "gateway_ready": gateway_ready(**figures),
+    }
+
+
+STORED = tuple(
+    field.name for field in Tally._meta.concrete_fields if field.name != "apprenticeship"
+)
+
+
+def _live_rows(queryset):
+    """{apprenticeship pk: {stored figure: its value from the records}}."""
+    rows = {}
+    names = tuple(live_figures())
+    for row in _computed(queryset).values("pk", *(f"live_{name}" for name in names)):
+        values = {name: row[f"live_{name}"] for name in names}
+        values.update(derived_figures(values))
+        rows[row["pk"]] = {name: values[name] for name in STORED}
+    return rows
 
 
 def _computed(queryset):
@@ -98,17 +148,9 @@ def tally_refresh(apprenticeship_ids):
         )
         for start in range(0, len(locked), 1000):
             chunk = locked[start : start + 1000]
-            rows = _computed(Apprenticeship.objects.filter(pk__in=chunk)).values(
-                "pk", *(f"live_{name}" for name in STORED)
-            )
+            rows = _live_rows(Apprenticeship.objects.filter(pk__in=chunk))
             Tally.objects.bulk_create(
-                [
-                    Tally(
-                        apprenticeship_id=row["pk"],
-                        **{name: row[f"live_{name}"] for name in STORED},
-                    )
-                    for row in rows
-                ],
+                [Tally(apprenticeship_id=pk, **_ids(figures)) for pk, figures in rows.items()],
                 update_conflicts=True,
                 unique_fields=["apprenticeship"],
                 update_fields=STORED,
@@ -119,16 +161,27 @@ def tally_check(queryset=None):
     """[(apprenticeship id, figure, stored, recomputed)] for every stored figure that differs
     from the records (a missing tally counts as every figure differing)."""
     queryset = Apprenticeship.objects.all() if queryset is None else queryset
+    live = _live_rows(queryset)
+    stored = {
+        row["apprenticeship"]: row
+        for row in Tally.objects.filter(apprenticeship__in=queryset).values(
+            "apprenticeship", *STORED
+        )
+    }
     differences = []
-    fields = [f"tally__{name}" for name in STORED]
-    for row in _computed(queryset).values(
-        "pk", "tally__pk", *fields, *(f"live_{n}" for n in STORED)
-    ):
-        for name in STORED:
-            stored, live = row[f"tally__{name}"], row[f"live_{name}"]
-            if row["tally__pk"] is None or stored != live:
-                differences.append((row["pk"], name, stored, live))
+    for pk, figures in live.items():
+        for name, value in figures.items():
+            kept = stored.get(pk, {}).get(name)
+            if pk not in stored or kept != value:
+                differences.append((pk, name, kept, value))
     return differences
+
+
+def _ids(figures):
+    """Figures with the copied foreign keys as ids (``apprentice_id``...), as a model wants."""
+    return {
+        (f"{name}_id" if name in COPIED[:4] else name): value for name, value in figures.items()
+    }
 
 
 # --- where every change passes ------------------------------------------------------------------
@@ -163,6 +216,10 @@ def _evidence_ksbs_changed(sender, instance, action, reverse, pk_set, **kwargs):
         tally_refresh(evidence.values_list("apprenticeship_id", flat=True))
 
 
+def _apprenticeships_changed(sender, ids, **kwargs):
+    tally_refresh(ids)
+
+
 def _structure_changed(sender, standard_ids, **kwargs):
     """After the structure of standards changes: every apprenticeship on them, at once."""
     tally_refresh(
@@ -178,6 +235,7 @@ def connect():
             _record_changed, sender=model, dispatch_uid=f"tally-del-{model.__name__}"
         )
     post_save.connect(_apprenticeship_saved, sender=Apprenticeship, dispatch_uid="tally-app")
+    apprenticeships_changed.connect(_apprenticeships_changed, dispatch_uid="tally-bulk")
     m2m_changed.connect(
         _evidence_ksbs_changed, sender=Evidence.ksbs.through, dispatch_uid="tally-evidence-ksbs"
     )

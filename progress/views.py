@@ -50,12 +50,11 @@ def apprenticeship_home(request, pk):
 @login_required
 def dashboard(request):
     """Every visible apprenticeship with its progress: a page of 25 is sorted and filtered in
-    the database on just the figures that need, then only its rows get every figure."""
+    the database on the stored tally, then only its rows are loaded whole."""
     today = date.today()
-    visible = Apprenticeship.objects.visible_to(request.user)
-    filters = table.read_filters(request.GET, visible)
+    visible = table.visible_tallies(request.user)
+    counts, filters = table.counts(visible, request.GET, today)
     rows = table.filtered(visible, filters, today)
-    counts = table.counts(visible, today, filters)  # also counts the rows the filters keep
     page = paginate(request, rows.values_list("pk", flat=True), count=counts["shown"])
     return render(
         request,
@@ -76,12 +75,15 @@ def dashboard(request):
 def dashboard_csv(request):
     """The dashboard's table, every row the filters keep (not one page), streamed as CSV."""
     today = date.today()
-    visible = Apprenticeship.objects.visible_to(request.user)
-    rows = table.filtered(visible, table.read_filters(request.GET, visible), today)
+    visible = table.visible_tallies(request.user)
+    filters = table.read_filters(request.GET, table.mentors_of(visible))
     return csv_stream(
         f"apprenticeships-{today}.csv",
         table.CSV_HEADER,
-        (table.csv_row(row) for row in table.full_rows(rows, today)),
+        (
+            table.csv_row(row)
+            for row in table.full_rows(table.filtered(visible, filters, today), today)
+        ),
     )
 
 

@@ -43,15 +43,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_dashboard_figures():
-    """The dashboard builds its SQL figures once a day; every test builds them afresh, so each
-    test that uses them calls the rule book's SQL forms (mutation testing sees which do)."""
-    from progress.dashboard import _annotations
-
-    _annotations.cache_clear()
-
-
-@pytest.fixture(autouse=True)
 def _clear_cache():
     """allauth's rate limits live in the cache: every test starts with none used. So do the
     standards' structures kept per process."""

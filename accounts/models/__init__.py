@@ -3,6 +3,7 @@ from .apprenticeships import (
     ApprenticeshipQuerySet,
     StatusChange,
     StatusWriteError,
+    apprenticeships_changed,
 )
 from .invitations import INVITATION_VALID_DAYS, Invitation, InvitationQuerySet, hash_token
 from .people import Membership, Organisation, OrganisationQuerySet, User, UserManager
@@ -20,5 +21,6 @@ __all__ = [
     "StatusWriteError",
     "User",
     "UserManager",
+    "apprenticeships_changed",
     "hash_token",
 ]

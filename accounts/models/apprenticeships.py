@@ -7,13 +7,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
 from standards.models import Standard
 
-from ..rules import DAYS_PER_MONTH, months_between, otj_minimum_hours
+from ..rules import duration_months, month_of_programme, otj_minimum_hours
 from .people import Membership, Organisation, User
+
+# Sent with ``ids`` by a write that changes apprenticeships without saving them one by one
+# (queryset.update), so what is kept from them elsewhere (the dashboard's tally) follows.
+apprenticeships_changed = Signal()
 
 
 class StatusWriteError(Exception):
@@ -199,15 +204,11 @@ class Apprenticeship(models.Model):
     @property
     def duration_months(self):
         """Planned length in months, rounded (26 April 2026 to 25 April 2028 is 24)."""
-        days = (self.planned_end_date - self.start_date).days
-        return max(1, round(days / DAYS_PER_MONTH))
+        return duration_months(self.start_date, self.planned_end_date)
 
     def month_of_programme(self, today=None):
         """1-based month of the programme today (0 before the start), capped at the duration."""
-        today = today or date.today()
-        if today < self.start_date:
-            return 0
-        return min(months_between(self.start_date, today) + 1, self.duration_months)
+        return month_of_programme(self.start_date, self.planned_end_date, today or date.today())
 
 
 class StatusChange(models.Model):

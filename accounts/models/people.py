@@ -65,7 +65,12 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.full_name or self.email
+        return self.name_of(self.full_name, self.email)
+
+    @staticmethod
+    def name_of(full_name, email):
+        """How a person is named on every page: their name, else their e-mail address."""
+        return full_name or email
 
     def clean(self):
         super().clean()
@@ -75,9 +80,19 @@ class User(AbstractUser):
         return self.full_name
 
     @cached_property
+    def organisation_roles(self):
+        """{organisation id: "manager" or "mentor"}: this user's memberships, read once for the
+        request the user object belongs to (what they see, and the navigation, ask it)."""
+        return dict(
+            Membership.objects.filter(user_id=self.pk)
+            .order_by()
+            .values_list("organisation_id", "role")
+        )
+
+    @cached_property
     def is_employer(self):
         """A manager or mentor somewhere (or a superuser): the navigation shows employer pages."""
-        return self.is_superuser or self.memberships.exists()
+        return self.is_superuser or bool(self.organisation_roles)
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email

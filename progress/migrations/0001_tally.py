@@ -5,14 +5,8 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Tally every apprenticeship there is. This runs the app's current rule book, not a
-    historical model, because the figures are that code's answers; on a new database there is
-    nothing to tally and no query of today's models runs."""
-    ids = list(apps.get_model("accounts", "Apprenticeship").objects.values_list("pk", flat=True))
-    if ids:
-        from progress.tally import tally_refresh
-
-        tally_refresh(ids)
+    """Nothing: 0002_tally_for_the_dashboard tallies every apprenticeship, once the table has
+    all its columns (this once ran the rule book of its day, which no longer fits the table)."""
 
 
 class Migration(migrations.Migration):

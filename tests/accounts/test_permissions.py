@@ -32,6 +32,7 @@ from accounts.permissions import (
     role_on_organisation,
     who_may,
 )
+from progress.dashboard import visible_tallies
 from tests.factories import (
     ApprenticeshipFactory,
     EvidenceFactory,
@@ -289,6 +290,9 @@ def test_sql_and_python_give_every_user_the_same_role_everywhere(db, world):
                     ).exists()
                 }
                 assert matching == ({role} if role else set()), (user, organisation)
+            # The dashboard reads the same people from its tally's copies of them.
+            visible = set(Apprenticeship.objects.visible_to(user).values_list("pk", flat=True))
+            assert set(visible_tallies(user).values_list("pk", flat=True)) == visible, user
         transaction.set_rollback(True)
 
 
@@ -381,16 +385,21 @@ def test_own_mentor_is_refused_by_the_model_and_the_database(acme_people):
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _templates():
+    """Every template of both engines (Django's in templates/, Jinja2's in jinja2/)."""
+    return [path for folder in ("templates", "jinja2") for path in (ROOT / folder).rglob("*.html")]
+
+
 def test_templates_ask_only_for_actions_the_table_knows():
     asked = set()
-    for path in (ROOT / "templates").rglob("*.html"):
+    for path in _templates():
         asked |= set(re.findall(r"role\.can\.(\w+)", path.read_text()))
     assert asked, "templates ask the permission table through role.can"
     assert asked <= {action.value for action in Action}, asked - set(Action.values)
 
 
 def test_no_template_compares_ids():
-    for path in (ROOT / "templates").rglob("*.html"):
+    for path in _templates():
         text = path.read_text()
         assert not re.search(r"_id\s*==|==\s*\S*\.pk\b|\.pk\s*==|user\.pk", text), path
 

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Apprenticeship
-from progress.dashboard import with_progress
 from progress.rules import GATEWAY_LINES, attention_reasons
 from progress.selectors import gateway_for, gateway_guard
 from progress.tally import tally_refresh
+from tests.dashboard_rows import dashboard_row, dashboard_rows
 from tests.factories import ApprenticeshipFactory, EvidenceFactory, ProgressReviewFactory, make_scan
 from tracker.models import DutySignOff
 
@@ -88,10 +88,7 @@ def _make(case, apprenticeship):
 def test_needs_attention_python_and_sql_agree(acme, standard, case, reasons):
     apprenticeship = _calm(acme, standard)
     _make(case, apprenticeship)
-    row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk),
-        names=("needs_attention", "behind", "review_overdue", "evidence_waiting", "scan_waiting"),
-    ).get()
+    row = dashboard_row(apprenticeship)
     python = attention_reasons(
         behind=row.behind,
         review_overdue=row.review_overdue,
@@ -157,9 +154,7 @@ def test_gateway_python_and_sql_agree(apprenticeship, mentor, spoiled, failing):
     done = [check.done for check in gateway.checks]
     assert done == [index != failing for index in range(5)]
     assert [check.label for check in gateway.checks] == list(GATEWAY_LINES)
-    row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk), names=("ready_for_gateway",)
-    ).get()
+    row = dashboard_row(apprenticeship)
     assert row.ready_for_gateway is gateway.ready is (failing is None)
     assert gateway_guard(apprenticeship) == (
         [] if failing is None else [f"“{GATEWAY_LINES[failing]}” does not hold"]
@@ -170,9 +165,7 @@ def test_a_draft_scan_started_after_a_validated_one_keeps_the_gateway_line(appre
     _ready(apprenticeship, mentor)
     make_scan(apprenticeship, stage="review", scores={})
     assert gateway_for(apprenticeship).ready
-    row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk), names=("ready_for_gateway",)
-    ).get()
+    row = dashboard_row(apprenticeship)
     assert row.ready_for_gateway
 
 
@@ -196,28 +189,14 @@ def test_gateway_lines_side_by_side(side_by_side):
 
 
 def test_dashboard_rows_work_out_the_same_verdicts_as_the_sql(side_by_side, mentor, acme, standard):
-    """Rows derive their verdicts from their figures in Python; filters and counts use SQL."""
-    from progress.dashboard import figure_names, page_rows
-
+    """Rows derive their verdicts from their figures in Python; filters and counts use SQL
+    (dashboard_rows checks that both agree)."""
     ready = ApprenticeshipFactory(organisation=acme, standard=standard, mentor=mentor)
     _ready(ready, mentor)
     calm = _calm(acme, standard)
-    pks = [side_by_side.mine.pk, side_by_side.theirs.pk, ready.pk, calm.pk]
-    rows = page_rows(pks, date.today())
-    sql = {
-        row.pk: row
-        for row in with_progress(Apprenticeship.objects.filter(pk__in=pks), names=figure_names())
-    }
-    verdicts = ("coverage", "behind", "review_overdue", "needs_attention", "ready_for_gateway")
-    for row in rows:
-        python = {
-            "coverage": row.coverage,
-            "behind": row.behind,
-            "review_overdue": row.review_overdue,
-            "needs_attention": bool(row.attention),
-            "ready_for_gateway": row.ready_for_gateway,
-        }
-        assert python == {name: getattr(sql[row.pk], name) for name in verdicts}, row
+    by_pk = dashboard_rows([side_by_side.mine, side_by_side.theirs, ready, calm])
+    rows = [by_pk[a.pk] for a in (side_by_side.mine, side_by_side.theirs, ready, calm)]
+    assert [row.coverage for row in rows] == [33, 56, 100, 0]
     assert [row.ready_for_gateway for row in rows] == [False, False, True, False]
     assert [bool(row.attention) for row in rows] == [True, True, False, False]
 
@@ -257,10 +236,7 @@ def test_the_latest_review_decides_the_gateway_line(acme, standard, mentor, revi
             apprentice_signed_at=now if apprentice else None,
         )
     assert gateway_for(apprenticeship).ready is ready
-    row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk),
-        names=("ready_for_gateway", "latest_review_signed"),
-    ).get()
+    row = dashboard_row(apprenticeship)
     assert row.ready_for_gateway is ready
     assert row.latest_review_signed is ready
 

@@ -137,7 +137,7 @@ def test_reviews_recorded_and_signed(apprenticeship, apprentice, mentor):
             "actions": "More.",
         },
     )
-    assert _tally(apprenticeship).next_review_due_on == date.today() + timedelta(days=30)
+    assert _tally(apprenticeship).review_due_on == date.today() + timedelta(days=30)
     progress_review_sign(review=review, user=mentor)
     progress_review_sign(review=review, user=apprentice, comments="Agreed.")
     assert _tally(apprenticeship).latest_review_signed is True
@@ -205,4 +205,38 @@ def test_a_bulk_edit_of_a_standard_is_tallied_once_it_is_stamped(apprenticeship)
         (apprenticeship.pk, "ksbs_total", standard.ksbs.count() - 1, standard.ksbs.count())
     ]
     type(standard).objects.filter(pk=standard.pk).mark_content_changed()
+    _exact()
+
+
+def test_what_the_dashboard_copies_follows_the_apprenticeship(
+    apprenticeship, manager, mentor, apprentice
+):
+    """Who may see it and what it sorts on are copied into the tally; each way they change
+    reaches it: the status service (a queryset update that says so), an edit, a mentor who
+    deletes their account, the apprentice's own account."""
+    from accounts.services import user_delete_account
+    from accounts.status import apprenticeship_status_change
+
+    tally = _tally(apprenticeship)
+    assert (tally.status, tally.apprentice_id, tally.mentor_id) == (
+        "active",
+        apprentice.pk,
+        mentor.pk,
+    )
+    assert (tally.organisation_id, tally.standard_id) == (
+        apprenticeship.organisation_id,
+        apprenticeship.standard_id,
+    )
+    apprenticeship_status_change(
+        apprenticeship=apprenticeship, to="paused", by=manager, reason="Leave"
+    )
+    assert _tally(apprenticeship).status == "paused"
+    _exact()
+    apprenticeship.refresh_from_db()
+    apprenticeship.start_date -= timedelta(days=30)
+    apprenticeship.save()
+    assert _tally(apprenticeship).start_date == apprenticeship.start_date
+    _exact()
+    user_delete_account(user=mentor)
+    assert _tally(apprenticeship).mentor_id is None
     _exact()

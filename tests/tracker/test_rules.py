@@ -5,15 +5,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from accounts.models import Apprenticeship
-from progress.dashboard import with_progress
+from tests.dashboard_rows import dashboard_row, dashboard_rows
 from tests.factories import ApprenticeshipFactory, EvidenceFactory, ProgressReviewFactory
 from tracker.models import DutySignOff
 from tracker.rules import (
     REVIEW_INTERVAL,
     DutyStatus,
     Hours,
+    behind_from,
     duty_status,
     elapsed_days,
     evidenced_ksb_ids,
@@ -24,6 +26,7 @@ from tracker.rules import (
     next_review,
     percent,
     planned_days,
+    review_due_on,
     signed_off_duty_ids,
     sum_hundredths,
     target_met,
@@ -189,16 +192,11 @@ def test_hours_python_and_sql_agree(db, acme, standard, target, days, accepted, 
     assert summary.accepted_hundredths == sum_hundredths(Decimal(h) for h in accepted)
     assert summary.pending_hundredths == sum_hundredths(Decimal(h) for h in submitted)
     assert summary.expected_tenths == expected_tenths(target, START, END, today)
-    row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk),
-        today,
-        ("accepted_hundredths", "expected_tenths", "on_track", "behind", "hours_target_met"),
-    ).get()
+    row = dashboard_row(apprenticeship, today)
     assert row.accepted_hundredths == summary.accepted_hundredths
     assert row.expected_tenths == summary.expected_tenths
     assert row.on_track is summary.on_track
     assert row.behind is not summary.on_track
-    assert row.hours_target_met is summary.target_met
 
 
 def test_the_boundary_cases_give_the_verdicts_expected(db, acme, standard):
@@ -252,11 +250,7 @@ def test_next_review_python_and_sql_agree(db, acme, standard, reviews, days_afte
     today = START + timedelta(days=days_after_start)
     review = next_review(apprenticeship, apprenticeship.reviews.first(), today)
     assert (review.due_on, review.days, review.overdue) == (due, days, days < 0)
-    row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk),
-        today,
-        ("review_days", "review_overdue"),
-    ).get()
+    row = dashboard_row(apprenticeship, today)
     assert (row.review_days, row.review_overdue) == (days, days < 0)
 
 
@@ -359,13 +353,7 @@ def test_ksb_coverage_side_by_side(side_by_side):
         {side_by_side.ksb[c].pk for c in ("K1", "K2", "S1")},
         {side_by_side.ksb[c].pk for c in ("K1", "K2", "S1", "K3")},
     )
-    rows = {
-        row.pk: row
-        for row in with_progress(
-            Apprenticeship.objects.filter(standard=side_by_side.standard),
-            names=("coverage", "ksbs_covered", "ksbs_total", "duties_signed", "duties_total"),
-        )
-    }
+    rows = dashboard_rows([side_by_side.mine, side_by_side.theirs])
     mine, theirs = rows[side_by_side.mine.pk], rows[side_by_side.theirs.pk]
     assert (mine.ksbs_covered, mine.ksbs_total, mine.coverage) == (3, 9, 33)
     assert (theirs.ksbs_covered, theirs.ksbs_total, theirs.coverage) == (5, 9, 56)
@@ -395,20 +383,15 @@ def test_one_apprenticeships_sign_offs_never_touch_anothers(side_by_side, manage
     assert duty_rows_from_database(side_by_side.mine)[0].status == S.SIGNED_OFF
     assert duty_rows_from_database(side_by_side.theirs)[0].status == S.IN_PROGRESS
     rows = {
-        row.pk: row.duties_signed
-        for row in with_progress(
-            Apprenticeship.objects.filter(standard=side_by_side.standard), names=("duties_signed",)
-        )
+        pk: row.duties_signed
+        for pk, row in dashboard_rows([side_by_side.mine, side_by_side.theirs]).items()
     }
     assert rows == {side_by_side.mine.pk: 1, side_by_side.theirs.pk: 1}
 
 
 def test_nothing_signed_or_evidenced_counts_zero(acme, standard):
     apprenticeship = ApprenticeshipFactory(organisation=acme, standard=standard)
-    row = with_progress(
-        Apprenticeship.objects.filter(pk=apprenticeship.pk),
-        names=("duties_signed", "ksbs_covered", "coverage"),
-    ).get()
+    row = dashboard_row(apprenticeship)
     assert (row.duties_signed, row.ksbs_covered, row.coverage) == (0, 0, 0)
 
 
@@ -452,7 +435,43 @@ def test_a_one_day_programme_expects_everything_after_its_day(db, acme, standard
     for days, tenths in ((0, 0), (1, 80), (5, 80)):
         today = START + timedelta(days=days)
         assert hours_summary(apprenticeship, today).expected_tenths == tenths
-        row = with_progress(
-            Apprenticeship.objects.filter(pk=apprenticeship.pk), today, ("expected_tenths",)
-        ).get()
+        row = dashboard_row(apprenticeship, today)
         assert row.expected_tenths == tenths
+
+
+# --- the day an apprenticeship falls behind: what the dashboard stores ---------------------------
+
+
+@given(
+    target=st.integers(min_value=0, max_value=2000),
+    days=st.integers(min_value=1, max_value=1500),
+    accepted=st.integers(min_value=0, max_value=250_000),
+    offset=st.integers(min_value=-30, max_value=1600),
+)
+def test_behind_from_is_the_day_on_track_stops(target, days, accepted, offset):
+    """On every day, before the start and after the end included, "behind" (not on track) is
+    exactly "on or after behind_from": the SQL compares the stored day with today."""
+    end = START + timedelta(days=days)
+    today = START + timedelta(days=offset)
+    day = behind_from(accepted, target, START, end)
+    behind = not is_on_track(accepted, expected_tenths(target, START, end, today))
+    assert behind is (day is not None and today >= day)
+
+
+@pytest.mark.parametrize(
+    ("target", "accepted", "day"),
+    [
+        (365, 0, START + timedelta(days=1)),  # nothing accepted: behind once anything is due
+        (365, 9000, START + timedelta(days=101)),  # 90 h = 90% of 100 h: on track on day 100
+        (365, 32850, None),  # 328.5 h = 90% of the whole target: never behind
+        (365, 32849, END),  # a hundredth short: behind on the last day
+        (0, 0, None),  # no target: nothing is ever expected
+    ],
+)
+def test_behind_from_at_its_boundaries(target, accepted, day):
+    assert behind_from(accepted, target, START, END) == day
+
+
+def test_the_review_due_date_is_the_one_agreed_else_twelve_weeks_in():
+    assert review_due_on(START, None) == START + REVIEW_INTERVAL == date(2026, 3, 26)
+    assert review_due_on(START, date(2026, 2, 1)) == date(2026, 2, 1)

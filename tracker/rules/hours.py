@@ -5,12 +5,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import models
-from django.db.models import BigIntegerField, Case, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models import BigIntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Round
 
-from core.db import DaysBetween
 from core.numbers import percent
 
 from ..models import Evidence
@@ -51,6 +48,24 @@ def expected_tenths(target, start, end, today):
 def is_on_track(accepted, expected):
     """``accepted`` hundredths against ``expected`` tenths: at least ON_TRACK_PERCENT of it."""
     return 10 * accepted >= ON_TRACK_PERCENT * expected
+
+
+def behind_from(accepted, target, start, end):
+    """The first day on which ``accepted`` hundredths are no longer on track, or None when they
+    never fall behind (they are on track at the planned end). The hours expected grow with the
+    day, so an apprenticeship is behind on that day and every day after it, until more hours
+    are accepted: the dashboard stores this day and asks "behind today?" as ``today >= it``.
+    Found by halving the programme with is_on_track itself, so both answers always agree."""
+    if is_on_track(accepted, expected_tenths(target, start, end, end)):
+        return None
+    on_track, behind = start, end  # nothing is expected on the first day
+    while (behind - on_track).days > 1:
+        middle = on_track + (behind - on_track) / 2
+        if is_on_track(accepted, expected_tenths(target, start, end, middle)):
+            on_track = middle
+        else:
+            behind = middle
+    return behind
 
 
 def target_met(accepted, target):
@@ -135,43 +150,10 @@ def accepted_hundredths_sql():
     )
 
 
-def planned_days_sql():
-    return Greatest(DaysBetween(F("planned_end_date"), F("start_date")), Value(1))
-
-
-def elapsed_days_sql(today):
-    return Least(Greatest(DaysBetween(Value(today), F("start_date")), Value(0)), planned_days_sql())
-
-
-def expected_tenths_sql(today):
-    """The SQL twin of expected_tenths, in whole-number arithmetic (integer division)."""
-    total = planned_days_sql()
-    return Cast(
-        (20 * Cast(F("otj_target_hours"), BigIntegerField()) * elapsed_days_sql(today) + total)
-        / (2 * total),
-        BigIntegerField(),
-    )
-
-
-def on_track_sql(accepted="accepted_hundredths", expected="expected_tenths"):
-    """The SQL twin of is_on_track, on two annotations."""
-    return Case(
-        When(
-            GreaterThanOrEqual(F(accepted) * 10, F(expected) * ON_TRACK_PERCENT),
-            then=Value(True),
-        ),
-        default=Value(False),
-        output_field=models.BooleanField(),
-    )
-
-
-def target_met_sql(accepted="accepted_hundredths"):
-    """The SQL twin of target_met, on the accepted hours annotation."""
-    return Case(
-        When(GreaterThanOrEqual(F(accepted), F("otj_target_hours") * 100), then=Value(True)),
-        default=Value(False),
-        output_field=models.BooleanField(),
-    )
+def behind_q(today, behind_from="behind_from"):
+    """The SQL twin of "not on track on ``today``", on the stored day the apprenticeship falls
+    behind (behind_from): a date comparison, for any day."""
+    return Q(**{f"{behind_from}__lte": today})
 
 
 def hours_summary(apprenticeship, today=None):

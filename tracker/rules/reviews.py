@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from core.db import DaysBetween
@@ -17,7 +17,12 @@ REVIEW_INTERVAL = timedelta(weeks=12)
 def next_review_due(start_date, latest_review):
     """When the next progress review is due: as agreed at the latest review (the one held last),
     or REVIEW_INTERVAL after the start when there has been none."""
-    return latest_review.next_due_on if latest_review else start_date + REVIEW_INTERVAL
+    return review_due_on(start_date, latest_review.next_due_on if latest_review else None)
+
+
+def review_due_on(start_date, agreed_next_due_on):
+    """next_review_due from the next date agreed at the latest review (None for no review)."""
+    return agreed_next_due_on or start_date + REVIEW_INTERVAL
 
 
 def is_overdue(days):
@@ -25,9 +30,9 @@ def is_overdue(days):
     return days < 0
 
 
-def overdue_sql(days="review_days"):
-    """The SQL twin of is_overdue, on an annotation of days to the due date."""
-    return ExpressionWrapper(Q(**{f"{days}__lt": 0}), output_field=models.BooleanField())
+def overdue_q(today, due="review_due_on"):
+    """The SQL twin of is_overdue on ``today``, on the stored due date (review_due_on)."""
+    return Q(**{f"{due}__lt": today})
 
 
 @dataclass
@@ -64,14 +69,9 @@ def latest_review_sql(field):
     )
 
 
-def review_days_sql(today, next_due_on=None):
-    """The SQL twin of NextReview.days; ``next_due_on`` is the latest review's due date when
-    the query has it already (the dashboard's stored figures), else looked up per row."""
-    next_due_on = latest_review_sql("next_due_on") if next_due_on is None else next_due_on
-    return Coalesce(
-        DaysBetween(next_due_on, Value(today)),
-        DaysBetween(F("start_date"), Value(today)) + REVIEW_INTERVAL.days,
-    )
+def review_days_sql(today, due="review_due_on"):
+    """The SQL twin of NextReview.days, on the stored due date (review_due_on)."""
+    return DaysBetween(F(due), Value(today))
 
 
 def latest_review_signed_sql():

@@ -1,0 +1,38 @@
+"""The employer's dashboard: every visible apprenticeship with its progress. query.py sorts,
+filters and counts them on the stored tally; rows.py draws the rows of a page or of the CSV."""
+
+from .query import (
+    COLUMNS,
+    DEFAULT_SORT,
+    FIGURES,
+    SORTS,
+    Filters,
+    counts,
+    filtered,
+    mentors_of,
+    ordering,
+    read_filters,
+    visible_tallies,
+    with_progress,
+)
+from .rows import CSV_HEADER, Row, csv_row, full_rows, page_rows
+
+__all__ = [
+    "COLUMNS",
+    "CSV_HEADER",
+    "DEFAULT_SORT",
+    "FIGURES",
+    "SORTS",
+    "Filters",
+    "Row",
+    "counts",
+    "csv_row",
+    "filtered",
+    "full_rows",
+    "mentors_of",
+    "ordering",
+    "page_rows",
+    "read_filters",
+    "visible_tallies",
+    "with_progress",
+]
