@@ -28,6 +28,9 @@ class Tally(models.Model):
     apprentice = models.ForeignKey(
         User, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
+    # The apprentice's name and address, which the table sorts on (null while invited).
+    apprentice_full_name = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    apprentice_email = models.EmailField(max_length=254, null=True, blank=True)  # noqa: DJ001
     organisation = models.ForeignKey(Organisation, on_delete=models.DO_NOTHING, related_name="+")
     mentor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

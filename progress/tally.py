@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from accounts.models import Apprenticeship, apprenticeships_changed
+from accounts.models import Apprenticeship, User, apprenticeships_changed
 from core.numbers import percent
 from skillscan.models import SkillScan
 from skillscan.rules import latest_scan_sql
@@ -64,6 +64,8 @@ def live_figures():
     own = OuterRef("pk")
     return {
         **{name: F(f"{name}_id" if name in COPIED[:4] else name) for name in COPIED},
+        "apprentice_full_name": F("apprentice__full_name"),
+        "apprentice_email": F("apprentice__email"),
         "otj_target_hours": F("otj_target_hours"),
         "planned_end_date": F("planned_end_date"),
         "agreed_next_review_on": latest_review_sql("next_due_on"),
@@ -203,6 +205,15 @@ def _apprenticeship_saved(sender, instance, **kwargs):
     tally_refresh([instance.pk])
 
 
+def _user_saved(sender, instance, update_fields=None, **kwargs):
+    """The table sorts on the apprentice's name and address: a change of either reaches the
+    tallies of their apprenticeships (a login, which saves only last_login, does not)."""
+    if update_fields is None or {"full_name", "email"} & set(update_fields):
+        tally_refresh(
+            Apprenticeship.objects.filter(apprentice=instance).values_list("pk", flat=True)
+        )
+
+
 def _evidence_ksbs_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not reverse:
         if action.startswith("post_"):
@@ -235,6 +246,7 @@ def connect():
             _record_changed, sender=model, dispatch_uid=f"tally-del-{model.__name__}"
         )
     post_save.connect(_apprenticeship_saved, sender=Apprenticeship, dispatch_uid="tally-app")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="tally-user")
     apprenticeships_changed.connect(_apprenticeships_changed, dispatch_uid="tally-bulk")
     m2m_changed.connect(
         _evidence_ksbs_changed, sender=Evidence.ksbs.through, dispatch_uid="tally-evidence-ksbs"

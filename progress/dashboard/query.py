@@ -56,7 +56,7 @@ def with_progress(tallies, today=None, names=FIGURES):
 
 # sort key -> the columns to order by (ascending); "-key" reverses them
 SORTS = {
-    "apprentice": ("apprentice__full_name", "apprentice__email"),
+    "apprentice": ("apprentice_full_name", "apprentice_email"),
     "standard": ("standard__reference", "standard__version"),
     "month": ("-start_date",),
     "duties": ("duties_signed",),

@@ -43,6 +43,16 @@ class Migration(migrations.Migration):
         migrations.AddField(model_name="tally", name="apprentice", field=_user()),
         migrations.AddField(
             model_name="tally",
+            name="apprentice_full_name",
+            field=models.CharField(blank=True, max_length=200, null=True),
+        ),
+        migrations.AddField(
+            model_name="tally",
+            name="apprentice_email",
+            field=models.EmailField(blank=True, max_length=254, null=True),
+        ),
+        migrations.AddField(
+            model_name="tally",
             name="mentor",
             field=_user(on_delete=django.db.models.deletion.SET_NULL),
         ),

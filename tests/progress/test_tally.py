@@ -240,3 +240,14 @@ def test_what_the_dashboard_copies_follows_the_apprenticeship(
     user_delete_account(user=mentor)
     assert _tally(apprenticeship).mentor_id is None
     _exact()
+
+
+def test_the_apprentices_name_reaches_the_tally_but_a_login_costs_nothing(
+    apprenticeship, apprentice, django_assert_num_queries
+):
+    apprentice.full_name = "Zed Zebra"
+    apprentice.save()
+    assert _tally(apprenticeship).apprentice_full_name == "Zed Zebra"
+    _exact()
+    with django_assert_num_queries(1):  # the UPDATE of last_login alone
+        apprentice.save(update_fields=["last_login"])
