@@ -1,11 +1,14 @@
 """Demo evidence, duty sign-offs and progress reviews, in bulk."""
 
 import random
+from collections import namedtuple
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils import timezone
 
+from demo.bulk import insert
 from tracker.models import DutySignOff, Evidence, EvidenceFeedback, ProgressReview
 from tracker.rules import REVIEW_INTERVAL
 
@@ -49,14 +52,41 @@ CHANGES_COMMENT = "Please add what you did yourself and link the pipeline run."
 ACCEPT_COMMENT = "Good work, well evidenced."
 
 
-def moment(day, hour=12):
-    return timezone.make_aware(datetime.combine(day, time(hour)))
+# What is planned for a piece of evidence, the fields it is saved with.
+PlannedEvidence = namedtuple(
+    "PlannedEvidence",
+    "apprenticeship_id title description occurred_on activity_type off_the_job_hours url status "
+    "submitted_at",
+)
+FEEDBACK_FIELDS = ("evidence_id", "author_id", "decision", "comment")
+REVIEW_FIELDS = (
+    "apprenticeship_id",
+    "held_on",
+    "next_due_on",
+    "progress",
+    "actions",
+    "apprentice_comments",
+    "recorded_by_id",
+    "employer_signed_by_id",
+    "employer_signed_at",
+    "apprentice_signed_at",
+)
+
+
+def moment(day, hour=12, zone=None):
+    """Noon (or ``hour``) of ``day`` in ``zone``, by default the current time zone."""
+    return _moment(day, hour, timezone.get_current_timezone() if zone is None else zone)
+
+
+@lru_cache(maxsize=4096)  # a few thousand days, asked for hundreds of thousands of times
+def _moment(day, hour, zone):
+    return timezone.make_aware(datetime.combine(day, time(hour)), zone)
 
 
 def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed, pace=None):
-    """Unsaved evidence with its KSBs and history: ``mix`` is a list of statuses, repeated.
-    With ``pace`` (e.g. 1.1), the hours add up to about that share of what is expected by
-    today, so some apprentices are on track and others behind."""
+    """Evidence to save (PlannedEvidence) with some of the KSB ids ``ksbs``: ``mix`` is a list
+    of statuses, repeated. With ``pace`` (e.g. 1.1), the hours add up to about that share of what
+    is expected by today, so some apprentices are on track and others behind."""
     rng = random.Random(seed)
     per_item = None
     if pace is not None:
@@ -64,75 +94,60 @@ def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed, pace=None):
         elapsed = min(max((today - apprenticeship.start_date).days, 0), total_days)
         expected = apprenticeship.otj_target_hours * elapsed / total_days
         per_item = min(24, expected * pace / max(count * mix.count("accepted") / len(mix), 1))
-    start = apprenticeship.start_date
+    start, zone = apprenticeship.start_date, timezone.get_current_timezone()
     span = max((min(today, apprenticeship.planned_end_date) - start).days, 1)
     planned = []
     for index in range(count):
         title, activity, url = ACTIVITIES[index % len(ACTIVITIES)]
         occurred = start + timedelta(days=min(span, int(span * (index + 1) / (count + 1))))
         status = mix[index % len(mix)]
-        evidence = Evidence(
-            apprenticeship=apprenticeship,
-            title=title if activity != "training_course" else f"{title} {index + 1}",
-            description="What I did, what I learnt, and how it shows the KSBs ticked.",
-            occurred_on=occurred,
-            activity_type=activity,
+        evidence = PlannedEvidence(
+            apprenticeship.pk,
+            title if activity != "training_course" else f"{title} {index + 1}",
+            "What I did, what I learnt, and how it shows the KSBs ticked.",
+            occurred,
+            activity,
             # Courses and project days carry most of the off-the-job time.
-            off_the_job_hours=Decimal(
+            Decimal(
                 rng.choice([3, 6, 7.5, 7.5, 12, 15, 20])
                 if per_item is None
                 else per_item * rng.uniform(0.8, 1.2)
             )
             .quantize(Decimal("0.5"))
             .min(Decimal(24)),
-            url=url.format(n=100 + index, sha=f"{rng.getrandbits(40):010x}"),
-            status=status,
-            submitted_at=moment(occurred + timedelta(days=1)) if status != "draft" else None,
+            url.format(n=100 + index, sha=f"{rng.getrandbits(40):010x}"),
+            status,
+            moment(occurred + timedelta(days=1), zone=zone) if status != "draft" else None,
         )
         chosen = rng.sample(ksbs, k=min(len(ksbs), rng.randint(2, 5)))
         planned.append((evidence, chosen))
     return planned
 
 
-def save_evidence(planned, supervisor_of):
-    """Save [(evidence, ksbs)] in bulk with their KSB links and feedback history."""
-    saved = Evidence.objects.bulk_create([e for e, _ in planned], batch_size=1000)
+def save_evidence(planned, apprenticeships, supervisor_of):
+    """Save [(PlannedEvidence, KSB ids)] of these apprenticeships in bulk with their KSB links and
+    feedback history; ``supervisor_of(apprenticeship)`` is the id of who decides on it."""
+    ids = insert(Evidence, PlannedEvidence._fields, [e for e, _ in planned], batch_size=1000)
     through = Evidence.ksbs.through
-    through.objects.bulk_create(
-        [through(evidence_id=e.pk, ksb_id=k.pk) for e, ksbs in planned for k in ksbs],
+    insert(
+        through,
+        ("evidence_id", "ksb_id"),
+        [(pk, ksb) for pk, (_, ksbs) in zip(ids, planned, strict=True) for ksb in ksbs],
         batch_size=5000,
     )
+    people = {a.pk: (a.apprentice_id, supervisor_of(a)) for a in apprenticeships}
     feedback = []
-    for evidence in saved:
+    for pk, (evidence, _) in zip(ids, planned, strict=True):
         if evidence.status == Evidence.Status.DRAFT:
             continue
-        apprentice = evidence.apprenticeship.apprentice
-        supervisor = supervisor_of(evidence.apprenticeship)
-        feedback.append(
-            EvidenceFeedback(
-                evidence=evidence, author=apprentice, decision=EvidenceFeedback.Decision.SUBMITTED
-            )
-        )
+        apprentice, supervisor = people[evidence.apprenticeship_id]
+        feedback.append((pk, apprentice, "submitted", ""))
         if evidence.status == Evidence.Status.ACCEPTED:
-            feedback.append(
-                EvidenceFeedback(
-                    evidence=evidence,
-                    author=supervisor,
-                    decision="accepted",
-                    comment=ACCEPT_COMMENT,
-                )
-            )
+            feedback.append((pk, supervisor, "accepted", ACCEPT_COMMENT))
         elif evidence.status == Evidence.Status.CHANGES_REQUESTED:
-            feedback.append(
-                EvidenceFeedback(
-                    evidence=evidence,
-                    author=supervisor,
-                    decision="changes_requested",
-                    comment=CHANGES_COMMENT,
-                )
-            )
-    EvidenceFeedback.objects.bulk_create(feedback, batch_size=2000)
-    return len(saved)
+            feedback.append((pk, supervisor, "changes_requested", CHANGES_COMMENT))
+    insert(EvidenceFeedback, FEEDBACK_FIELDS, feedback)
+    return len(ids)
 
 
 def save_sign_offs(apprenticeships, duties, sign_off, today):
@@ -163,28 +178,33 @@ def save_sign_offs(apprenticeships, duties, sign_off, today):
 
 
 def plan_reviews(apprenticeship, today, *, overdue=False):
-    """Signed reviews every 12 weeks since the start; with ``overdue`` the next one is late."""
+    """Signed reviews every 12 weeks since the start (rows of REVIEW_FIELDS); with ``overdue``
+    the next one is late."""
     reviews, held = [], apprenticeship.start_date + REVIEW_INTERVAL
     while held <= today:
         reviews.append(held)
         held += REVIEW_INTERVAL
     if overdue and reviews:
         reviews = reviews[:-1]  # the last one was never held: the one before is now late
-    planned = []
-    for held_on in reviews:
-        planned.append(
-            ProgressReview(
-                apprenticeship=apprenticeship,
-                held_on=held_on,
-                next_due_on=held_on + REVIEW_INTERVAL,
-                progress="Went through the evidence logged since the last review and the "
-                "latest skills scan.",
-                actions="Log evidence for the duties still in progress; book the next course.",
-                apprentice_comments="Happy with how it is going.",
-                recorded_by=apprenticeship.mentor,
-                employer_signed_by=apprenticeship.mentor,
-                employer_signed_at=moment(held_on, 15),
-                apprentice_signed_at=moment(held_on + timedelta(days=1), 9),
-            )
+    mentor, zone = apprenticeship.mentor_id, timezone.get_current_timezone()
+    return [
+        (
+            apprenticeship.pk,
+            held_on,
+            held_on + REVIEW_INTERVAL,
+            "Went through the evidence logged since the last review and the latest skills scan.",
+            "Log evidence for the duties still in progress; book the next course.",
+            "Happy with how it is going.",
+            mentor,
+            mentor,
+            moment(held_on, 15, zone),
+            moment(held_on + timedelta(days=1), 9, zone),
         )
-    return planned
+        for held_on in reviews
+    ]
+
+
+def save_reviews(planned):
+    """Save the rows of REVIEW_FIELDS plan_reviews made, in bulk."""
+    insert(ProgressReview, REVIEW_FIELDS, planned)
+    return len(planned)

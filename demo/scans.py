@@ -5,9 +5,23 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from demo.bulk import insert
 from skillscan.models import Rating, SkillScan
 
 DISAGREEMENT_COMMENT = "From what I have seen at work this is further along than you think."
+PRIOR_COMMENT = "Did some of this on my last project."
+SCAN_FIELDS = (
+    "apprenticeship_id",
+    "stage",
+    "status",
+    "created_at",
+    "submitted_at",
+    "validated_at",
+    "validated_by_id",
+)
+RATING_FIELDS = ("scan_id", "ksb_id", "score", "comment", "employer_score", "employer_comment")
+# Initial scores 0-4 weighted 3, 4, 4, 2, 1 (cumulative: the same draws, without re-adding).
+INITIAL_WEIGHTS = (3, 7, 11, 13, 14)
 
 
 def moment(day, hour=10):
@@ -15,9 +29,11 @@ def moment(day, hour=10):
 
 
 def initial_scores(ksbs, seed):
-    """Mostly 0-2 at the start, a few KSBs already competent (prior learning)."""
+    """{KSB id: score} for these KSB ids: mostly 0-2 at the start, a few KSBs already competent
+    (prior learning)."""
     rng = random.Random(seed)
-    return {ksb.pk: rng.choices(range(5), weights=[3, 4, 4, 2, 1])[0] for ksb in ksbs}
+    scores = rng.choices(range(5), cum_weights=INITIAL_WEIGHTS, k=len(ksbs))
+    return dict(zip(ksbs, scores, strict=True))
 
 
 def improved(scores, seed):
@@ -37,51 +53,47 @@ def build_scan(
     disagreements=0,
     seed="",
 ):
-    """An unsaved scan and its unsaved ratings; ``disagreements`` KSBs get an employer score
-    two away from the apprentice's, with a comment."""
-    scan = SkillScan(
-        apprenticeship=apprenticeship,
-        stage=stage,
-        status=status,
-        submitted_at=moment(started + timedelta(days=6)) if status != "draft" else None,
-        validated_at=moment(started + timedelta(days=9)) if status == "validated" else None,
-        validated_by=validator if status == "validated" else None,
+    """A scan to save (a row of SCAN_FIELDS) and its ratings (rows of RATING_FIELDS but the
+    first) of the KSB ids ``ksbs`` that have a score; ``disagreements`` KSBs get an employer
+    score two away from the apprentice's, with a comment."""
+    validated = status == "validated"
+    scan = (
+        apprenticeship.pk,
+        stage,
+        status,
+        moment(started),
+        moment(started + timedelta(days=6)) if status != "draft" else None,
+        moment(started + timedelta(days=9)) if validated else None,
+        validator.pk if validated and validator is not None else None,
     )
-    scan.started_at = moment(started)  # created_at is set on save; save_scans restores this
     rng = random.Random(f"{seed}-employer")
     disputed = set(rng.sample(sorted(scores), min(disagreements, len(scores))))
     ratings = []
     for ksb in ksbs:
-        if ksb.pk not in scores:
+        if ksb not in scores:
             continue
-        score = scores[ksb.pk]
+        score = scores[ksb]
         employer = None
-        if ksb.pk in disputed:
+        if ksb in disputed:
             employer = score + 2 if score <= 2 else score - 2
         ratings.append(
-            Rating(
-                ksb=ksb,
-                score=score,
-                comment="Did some of this on my last project." if score >= 3 else "",
-                employer_score=employer,
-                employer_comment=DISAGREEMENT_COMMENT if employer is not None else "",
+            (
+                ksb,
+                score,
+                PRIOR_COMMENT if score >= 3 else "",
+                employer,
+                DISAGREEMENT_COMMENT if employer is not None else "",
             )
         )
     return scan, ratings
 
 
 def save_scans(built):
-    """Save [(scan, ratings)] in bulk, keeping their dates (auto_now_add would replace them)."""
-    scans = SkillScan.objects.bulk_create([scan for scan, _ in built], batch_size=500)
-    for scan in scans:
-        scan.created_at = scan.started_at
-    SkillScan.objects.bulk_update(
-        scans, ["created_at", "submitted_at", "validated_at"], batch_size=500
+    """Save [(scan, ratings)] in bulk, keeping their dates (created_at is the day started)."""
+    ids = insert(SkillScan, SCAN_FIELDS, [scan for scan, _ in built], batch_size=500)
+    insert(
+        Rating,
+        RATING_FIELDS,
+        [(pk, *rating) for pk, (_, ratings) in zip(ids, built, strict=True) for rating in ratings],
     )
-    ratings = []
-    for scan, scan_ratings in built:
-        for rating in scan_ratings:
-            rating.scan = scan
-            ratings.append(rating)
-    Rating.objects.bulk_create(ratings, batch_size=2000)
-    return len(scans)
+    return len(ids)

@@ -215,3 +215,25 @@ def test_bench_pages_builds_its_data_and_times_every_main_page(debug):
 def test_bench_pages_refuses_a_database_with_data(debug, user):
     with pytest.raises(CommandError, match="not empty"):
         call_command("bench_pages", apprentices=1, requests=1, stdout=StringIO())
+
+
+def test_bulk_insert_returns_the_ids_in_order_and_keeps_given_creation_times():
+    """demo.bulk.insert: COPY on PostgreSQL, bulk_create elsewhere; the same rows either way."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from demo.bulk import insert
+
+    before = Organisation.objects.create(name="Before")
+    then = timezone.make_aware(datetime(2020, 1, 2, 10))
+    ids = insert(Organisation, ("name", "created_at"), [("First", then), ("Second", then)])
+    assert ids[0] > before.pk
+    saved = Organisation.objects.filter(pk__in=ids).order_by("pk")
+    assert list(saved.values_list("pk", "name", "created_at")) == [
+        (ids[0], "First", then),
+        (ids[1], "Second", then),
+    ]
+    (later,) = insert(Organisation, ("name",), iter([("Third",)]))
+    assert Organisation.objects.get(pk=later).created_at > then  # a default: the current time
+    assert insert(Organisation, ("name",), []) == []

@@ -9,11 +9,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Apprenticeship, Membership, Organisation, StatusChange, User
-from demo.evidence import moment, plan_evidence, plan_reviews, save_evidence, save_sign_offs
+from demo.evidence import (
+    moment,
+    plan_evidence,
+    plan_reviews,
+    save_evidence,
+    save_reviews,
+    save_sign_offs,
+)
 from demo.scans import build_scan, improved, initial_scores, save_scans
 from progress.tally import tally_refresh
 from standards.models import Standard
-from tracker.models import ProgressReview
 
 DEMO_PASSWORD = "demo-pass-1234"  # noqa: S105 (published demo password, development only)
 
@@ -208,7 +214,7 @@ class Command(BaseCommand):
         with disagreements and a submitted review, apprentice 2 a half-done draft, apprentice 3
         nothing yet, Globex's apprentice a submitted initial scan, the extra apprentices a
         validated initial scan each."""
-        ksbs = list(standard.ksbs.all())
+        ksbs = list(standard.ksbs.values_list("pk", flat=True))  # ids, in order
         apprenticeships = (
             Apprenticeship.objects.filter(standard=standard, scans__isnull=True)
             .select_related("apprentice", "mentor")
@@ -247,7 +253,7 @@ class Command(BaseCommand):
                     )
                 )
             elif email == "apprentice2@example.com":
-                half = {pk: score for pk, score in first.items() if pk in {k.pk for k in ksbs[:25]}}
+                half = {pk: score for pk, score in first.items() if pk in set(ksbs[:25])}
                 built.append(
                     build_scan(
                         apprenticeship,
@@ -301,7 +307,7 @@ class Command(BaseCommand):
         if not apprenticeships:
             return 0, 0
         duties = list(standard.duties.prefetch_related("ksbs"))
-        ksbs = list(standard.ksbs.all())
+        ksbs = list(standard.ksbs.values_list("pk", flat=True))  # ids, in order
         every_state = [
             "accepted",
             "accepted",
@@ -357,12 +363,11 @@ class Command(BaseCommand):
                 )
                 reviews += plan_reviews(apprenticeship, today)
             planned += items
-        count = save_evidence(planned, lambda a: a.mentor)
+        count = save_evidence(planned, apprenticeships, lambda a: a.mentor_id)
         save_sign_offs(
             apprenticeships, duties, lambda a, duty: duty.number in sign_offs.get(a.pk, ()), today
         )
-        ProgressReview.objects.bulk_create(reviews, batch_size=2000)
-        return count, len(reviews)
+        return count, save_reviews(reviews)
 
     def _print_logins(self, password, apprentices):
         self.stdout.write("")
