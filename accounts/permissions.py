@@ -134,6 +134,7 @@ def _membership_role(user, organisation_id):
     return (
         Membership.objects.filter(user=user, organisation_id=organisation_id)
         .values_list("role", flat=True)
+        .order_by("pk")  # one at most; Membership's own ordering would join the user
         .first()
     )
 
@@ -251,8 +252,12 @@ def roles_allowed(action):
 
 
 def _member_role_of(user, organisation_ref):
+    # A user has at most one membership of an organisation: no ordering (Membership's default
+    # one joins every user to sort by e-mail address).
     return Subquery(
-        Membership.objects.filter(user=user, organisation_id=organisation_ref).values("role")[:1]
+        Membership.objects.filter(user=user, organisation_id=organisation_ref)
+        .order_by()
+        .values("role")[:1]
     )
 
 
