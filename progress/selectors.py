@@ -9,15 +9,17 @@ from datetime import date
 
 from django.db.models import Q, Subquery
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, may
+from core.tables import url_for_each
 from skillscan.rules import latest_scan_query
-from skillscan.selectors import agreed_scores, duty_history_chart, one_decimal, scan_overview
+from skillscan.selectors import agreed_scores_of, duty_history_chart, one_decimal, scan_overview
 from standards.selectors import standard_structure
 from tracker.models import Evidence
 from tracker.rules import evidenced_ksb_ids, hours_summary, next_review
-from tracker.selectors import duty_rows, sign_off_events, week_start, with_links
+from tracker.selectors import duty_rows, sign_off_events, week_start
 
 from .rules import gateway_checklist
 
@@ -62,7 +64,7 @@ def _recent_evidence(apprenticeship):
         ).order_by("-occurred_on", "-pk")
     )
     changes_requested = [e for e in items if e.status == Evidence.Status.CHANGES_REQUESTED]
-    return with_links(items[:5]), changes_requested
+    return items[:5], changes_requested
 
 
 def _invitation(apprenticeship):
@@ -108,7 +110,7 @@ def home_page(apprenticeship, role):
     )
     hours = hours_summary(apprenticeship)
     recent, changes_requested = _recent_evidence(apprenticeship)
-    latest_review = apprenticeship.reviews.select_related("employer_signed_by").first()
+    latest_review = apprenticeship.reviews.first()
     review = next_review(apprenticeship, latest_review)
     gateway = gateway_checklist(
         apprenticeship,
@@ -121,6 +123,8 @@ def home_page(apprenticeship, role):
     )
     context.update(
         duties=rows,
+        duty_url=url_for_each("tracker:duty-detail", kwarg="number", pk=apprenticeship.pk),
+        evidence_url=url_for_each("tracker:evidence-detail"),
         hours=hours,
         recent_evidence=recent,
         changes_requested=changes_requested,
@@ -276,28 +280,30 @@ def portfolio(apprenticeship):
     """For each KSB: its duties, the accepted evidence mapped to it and the latest agreed
     score; and the same grouped per duty. Five queries whatever the amount of evidence."""
     structure = standard_structure(apprenticeship.standard)
-    accepted = list(
-        apprenticeship.evidence.filter(status=Evidence.Status.ACCEPTED)
-        .prefetch_related("ksbs")
-        .order_by("occurred_on", "pk")
-    )
+    accepted = apprenticeship.evidence.filter(status=Evidence.Status.ACCEPTED)
+    items = list(accepted.order_by("occurred_on", "pk"))
+    for item in items:  # printed under each KSB and duty it evidences: its date formatted once
+        item.occurred_label = date_format(item.occurred_on, "j M Y")
+    ksbs_of = {}
+    links = Evidence.ksbs.through.objects.filter(evidence__in=accepted)
+    for evidence_id, ksb_id in links.values_list("evidence_id", "ksb_id"):
+        ksbs_of.setdefault(evidence_id, []).append(ksb_id)
     evidence_of = {}
-    for item in accepted:
-        for ksb in item.ksbs.all():
-            evidence_of.setdefault(ksb.pk, []).append(item)
+    for item in items:
+        for ksb_id in ksbs_of.get(item.pk, ()):
+            evidence_of.setdefault(ksb_id, []).append(item)
     latest = latest_scan_query(apprenticeship).first()
-    scores = agreed_scores(latest.ratings.all()) if latest else {}
+    scores = agreed_scores_of(latest.ratings.all()) if latest else {}
     entries = {
         ksb.pk: PortfolioEntry(ksb, evidence_of.get(ksb.pk, []), scores.get(ksb.pk))
         for ksb in structure.ksbs
     }
     return {
         "structure": structure,
-        "entries": [entries[ksb.pk] for ksb in structure.ksbs],
+        "entries": list(entries.values()),
         "by_duty": [
-            (duty, [entries[ksb.pk] for ksb in duty.ksbs.all() if ksb.pk in entries])
-            for duty in structure.duties
+            (duty, [entries[ksb.pk] for ksb in duty.ksb_list]) for duty in structure.duties
         ],
         "latest_scan": latest,
-        "evidence_count": len(accepted),
+        "evidence_count": len(items),
     }

@@ -36,6 +36,11 @@ DISAGREEMENT_GAP = 2
 COMPETENT = Score.COMPETENT
 
 
+def agreed(score, employer_score):
+    """A rating's agreed score: the employer's score where given, else the apprentice's."""
+    return score if employer_score is None else employer_score
+
+
 class SkillScanQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Scans of the apprenticeships ``user`` may see (see Apprenticeship.visible_to)."""
@@ -163,7 +168,7 @@ class Rating(models.Model):
     @property
     def agreed_score(self):
         """The employer's score where given, else the apprentice's."""
-        return self.score if self.employer_score is None else self.employer_score
+        return agreed(self.score, self.employer_score)
 
     @property
     def is_disagreement(self):

@@ -4,13 +4,11 @@ the builders that feed the pages, each in a constant number of queries."""
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count
-
 from core.charts import bar_chart, line_chart
 from standards.models import KSB
 from standards.selectors import standard_structure
 
-from .models import COMPETENT, Rating, RatingChange, Score, SkillScan
+from .models import COMPETENT, Rating, RatingChange, Score, SkillScan, agreed
 from .rules import COUNTED, counted_scans, latest_scan, previous_scan
 
 GAP_MAX = 1  # KSBs agreed at 0 or 1 are gaps
@@ -38,9 +36,17 @@ def agreed_scores(ratings):
     return {r.ksb_id: r.agreed_score for r in ratings}
 
 
+def agreed_scores_of(ratings):
+    """agreed_scores of a queryset of ratings, read as tuples (no Rating objects) and unsorted
+    (a dict keeps no order)."""
+    rows = ratings.order_by().values_list("ksb_id", "score", "employer_score")
+    return {ksb_id: agreed(score, employer_score) for ksb_id, score, employer_score in rows}
+
+
 def duty_means(duties, scores):
-    """[(duty, mean of its KSBs' scores)] in duty order; ``duty.ksbs`` must be prefetched."""
-    return [(duty, mean(scores.get(ksb.pk) for ksb in duty.ksbs.all())) for duty in duties]
+    """[(duty, mean of its KSBs' scores)] in duty order, for duties carrying ``ksb_ids`` (the
+    duties of a StandardStructure)."""
+    return [(duty, mean(scores.get(pk) for pk in duty.ksb_ids)) for duty in duties]
 
 
 def kind_means(ksbs, scores):
@@ -256,23 +262,26 @@ class ScanOverview:
 
 
 def scan_overview(apprenticeship, structure, *, is_apprentice):
-    scans = list(apprenticeship.scans.annotate(rated=Count("ratings")).order_by("created_at", "pk"))
-    ratings = {}
-    for rating in Rating.objects.filter(scan__apprenticeship=apprenticeship).only(
-        "scan_id", "ksb_id", "score", "employer_score"
-    ):
-        ratings.setdefault(rating.scan_id, []).append(rating)
+    scans = list(apprenticeship.scans.order_by("created_at", "pk"))
+    scores = {scan.pk: {} for scan in scans}  # {scan pk: {ksb pk: agreed score}}
+    if scans:
+        ratings = (
+            Rating.objects.filter(scan_id__in=list(scores))
+            .order_by()
+            .values_list("scan_id", "ksb_id", "score", "employer_score")
+        )
+        for scan_id, ksb_id, score, employer_score in ratings:
+            scores[scan_id][ksb_id] = agreed(score, employer_score)
+    for scan in scans:
+        scan.rated = len(scores[scan.pk])
     draft = next((scan for scan in scans if scan.is_draft), None)
     resume = None
     if draft and is_apprentice:
-        rated = {r.ksb_id for r in ratings.get(draft.pk, [])}
+        rated = scores[draft.pk]
         first_missing = next((k for k in structure.ksbs if k.pk not in rated), None)
         resume = (first_missing.kind if first_missing else "B").lower()
     submitted = counted_scans(scans)
-    history = [
-        (scan, dict(duty_means(structure.duties, agreed_scores(ratings.get(scan.pk, [])))))
-        for scan in submitted
-    ]
+    history = [(scan, dict(duty_means(structure.duties, scores[scan.pk]))) for scan in submitted]
     latest = latest_scan(scans)
     return ScanOverview(
         panel={
@@ -285,7 +294,7 @@ def scan_overview(apprenticeship, structure, *, is_apprentice):
             else [],
         },
         latest=latest,
-        latest_scores=agreed_scores(ratings.get(latest.pk, [])) if latest else {},
+        latest_scores=scores[latest.pk] if latest else {},
         history=history,
     )
 

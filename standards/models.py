@@ -152,7 +152,12 @@ class KSB(models.Model):
 
     @property
     def code(self):
-        return f"{self.kind}{self.number}"
+        return self.code_of(self.kind, self.number)
+
+    @staticmethod
+    def code_of(kind, number):
+        """A KSB's code from its kind and number: "K7"."""
+        return f"{kind}{number}"
 
     def natural_key(self):
         return (*self.standard.natural_key(), self.kind, self.number)

@@ -14,7 +14,10 @@ class MatrixRow:
 @dataclass
 class StandardStructure:
     """A standard's KSBs (in code order, grouped by kind), its duties with their KSBs, each
-    KSB's duties, and the duty-by-KSB matrix, from three queries whatever the size."""
+    KSB's duties, and the duty-by-KSB matrix, from three queries whatever the size. Each duty
+    carries ``ksb_list`` (its KSBs in code order) and ``ksb_ids`` (a frozenset of their pks);
+    each KSB ``duty_list`` and ``duty_numbers`` ("1, 4, 7"): the pages read these instead of
+    querying or working them out again."""
 
     ksbs: list[KSB]
     groups: list[tuple[str, list[KSB]]]
@@ -53,10 +56,13 @@ def _build(standard):
         item.standard = standard  # no query per item for its URL
     duties_of = {ksb.pk: [] for ksb in ksbs}
     for duty in duties:
-        for ksb in duty.ksbs.all():
+        duty.ksb_list = list(duty.ksbs.all())
+        duty.ksb_ids = frozenset(ksb.pk for ksb in duty.ksb_list)
+        for ksb in duty.ksb_list:
             duties_of.setdefault(ksb.pk, []).append(duty)
     for ksb in ksbs:
         ksb.duty_list = duties_of[ksb.pk]
+        ksb.duty_numbers = ", ".join(str(duty.number) for duty in ksb.duty_list)
     groups = [
         (label, [ksb for ksb in ksbs if ksb.kind == kind])
         for kind, label in (
@@ -67,8 +73,7 @@ def _build(standard):
     ]
     matrix = []
     for duty in duties:
-        linked = {ksb.pk for ksb in duty.ksbs.all()}
-        matrix.append(MatrixRow(duty, [ksb.pk in linked for ksb in ksbs]))
+        matrix.append(MatrixRow(duty, [ksb.pk in duty.ksb_ids for ksb in ksbs]))
     return StandardStructure(
         ksbs=ksbs, groups=[g for g in groups if g[1]], duties=duties, matrix=matrix
     )

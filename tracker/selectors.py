@@ -3,21 +3,24 @@ meaning of every figure is in tracker/rules.py; these only gather, in a constant
 queries."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, Sum
 from django.db.models.functions import TruncWeek
 
-from core.tables import choice, pick
+from accounts.models import User
+from core.tables import choice, pick, url_for_each
+from skillscan.models import Rating
 from skillscan.rules import latest_scan_query
-from skillscan.selectors import agreed_scores, duty_means, one_decimal
-from standards.models import KSB, Duty
+from skillscan.selectors import agreed_scores_of, duty_means, one_decimal
+from standards.models import KIND_RANK, KSB, Duty
 from standards.selectors import standard_structure
 
-from .links import describe_link
+from .links import EvidenceLink, describe_link
 from .models import DutySignOff, Evidence
 from .rules import (
+    ACTIVE_EVIDENCE,
     DutyStatus,
     current_sign_offs_by_duty,
     duties_with_progress,
@@ -50,10 +53,12 @@ class DutyRow:
 
 
 def sign_off_events(apprenticeship, duty=None):
-    """The apprenticeship's sign-off events (of one ``duty`` when given), oldest first, with
-    who made them."""
-    events = apprenticeship.duty_sign_offs.select_related("by").order_by("pk")
-    return list(events if duty is None else events.filter(duty=duty))
+    """The apprenticeship's sign-off events, oldest first: of one ``duty`` with who made them
+    (its pages name them), else of every duty (enough for their statuses)."""
+    events = apprenticeship.duty_sign_offs.order_by("pk")
+    if duty is not None:
+        events = events.filter(duty=duty).select_related("by")
+    return list(events)
 
 
 def duty_rows(structure, *, accepted, active, events, means):
@@ -63,7 +68,7 @@ def duty_rows(structure, *, accepted, active, events, means):
     signed = current_sign_offs_by_duty(events)
     rows = []
     for duty in structure.duties:
-        ksb_ids = {ksb.pk for ksb in duty.ksbs.all()}
+        ksb_ids = duty.ksb_ids
         rows.append(
             DutyRow(
                 duty=duty,
@@ -78,12 +83,11 @@ def duty_rows(structure, *, accepted, active, events, means):
 
 
 def latest_scan_means(apprenticeship, duties):
-    """{duty pk: mean agreed score} in the latest scan, one decimal, from two queries."""
-    scan = latest_scan_query(apprenticeship).first()
-    if scan is None:
-        return {}
-    means = duty_means(duties, agreed_scores(scan.ratings.all()))
-    return {duty.pk: one_decimal(value) for duty, value in means}
+    """{duty pk: mean agreed score} in the latest scan, one decimal (None without a scan), for
+    duties of the standard's structure: one query."""
+    latest = latest_scan_query(apprenticeship).values("pk")
+    scores = agreed_scores_of(Rating.objects.filter(scan__in=latest))
+    return {duty.pk: one_decimal(value) for duty, value in duty_means(duties, scores)}
 
 
 def duty_rows_of(apprenticeship):
@@ -113,7 +117,7 @@ def duty_rows_from_database(apprenticeship):
     for duty in duties:
         duty.standard = apprenticeship.standard
     signed = current_sign_offs_by_duty(sign_off_events(apprenticeship))
-    means = latest_scan_means(apprenticeship, duties)
+    means = latest_scan_means(apprenticeship, standard_structure(apprenticeship.standard).duties)
     return [
         DutyRow(
             duty=duty,
@@ -135,6 +139,55 @@ def with_links(items):
 
 
 @dataclass
+class QueueItem:
+    """A piece of evidence in the employer's queue, read as plain values (no model objects)."""
+
+    pk: int
+    title: str
+    link: EvidenceLink | None  # what its URL points at
+    submitted_at: datetime
+    off_the_job_hours: Decimal
+    apprentice: str
+    ksb_codes: str  # "K1, K4, S2": its KSBs in code order
+    page_url: str
+
+
+QUEUE_FIELDS = (
+    "pk",
+    "title",
+    "url",
+    "submitted_at",
+    "off_the_job_hours",
+    "apprenticeship__apprentice__full_name",
+    "apprenticeship__apprentice__email",
+)
+
+
+def queue_items(rows):
+    """The QueueItems of ``rows``, a page of evidence as QUEUE_FIELDS values: one more query
+    (the KSBs of them all) and one reverse for the whole page."""
+    rows = list(rows)
+    ksbs = {row[0]: [] for row in rows}  # {evidence pk: [(kind's rank, number, kind)]}
+    links = Evidence.ksbs.through.objects.filter(evidence_id__in=list(ksbs))
+    for evidence_id, kind, number in links.values_list("evidence_id", "ksb__kind", "ksb__number"):
+        ksbs[evidence_id].append((KIND_RANK[kind], number, kind))
+    page_url = url_for_each("tracker:evidence-detail")
+    return [
+        QueueItem(
+            pk=pk,
+            title=title,
+            link=describe_link(url),
+            submitted_at=submitted_at,
+            off_the_job_hours=hours,
+            apprentice=User.name_of(full_name, email),
+            ksb_codes=", ".join(KSB.code_of(kind, n) for _, n, kind in sorted(ksbs[pk])),
+            page_url=page_url(pk),
+        )
+        for pk, title, url, submitted_at, hours, full_name, email in rows
+    ]
+
+
+@dataclass
 class DutyPage:
     row: DutyRow
     ksb_rows: list
@@ -143,21 +196,24 @@ class DutyPage:
 
 
 def duty_page(apprenticeship, duty):
-    """A duty of the apprenticeship: each of its KSBs with the evidence mapped to it (not
-    drafts), what is still missing, its status and its sign-off history."""
-    duty_ksbs = list(duty.ksbs.all())
-    evidence = with_links(
-        list(
-            apprenticeship.evidence.filter(ksbs__in=duty_ksbs)
-            .exclude(status=Evidence.Status.DRAFT)
-            .prefetch_related("ksbs")
-            .distinct()
-            .order_by("-occurred_on", "-pk")
+    """A duty of the apprenticeship (one of its standard's structure): each of its KSBs with
+    the evidence mapped to it (not drafts), what is still missing, its status and its sign-off
+    history."""
+    links = (
+        Evidence.ksbs.through.objects.filter(
+            ksb_id__in=duty.ksb_ids,
+            evidence__apprenticeship=apprenticeship,
+            evidence__status__in=ACTIVE_EVIDENCE,
         )
+        .select_related("evidence")
+        .order_by("-evidence__occurred_on", "-evidence_id")
     )
+    evidence_of = {}
+    for link in links:
+        evidence_of.setdefault(link.ksb_id, []).append(link.evidence)
     ksb_rows = []
-    for ksb in duty_ksbs:
-        mapped = [e for e in evidence if ksb in e.ksbs.all()]
+    for ksb in duty.ksb_list:
+        mapped = evidence_of.get(ksb.pk, [])
         accepted = any(e.status == Evidence.Status.ACCEPTED for e in mapped)
         ksb_rows.append({"ksb": ksb, "evidence": mapped, "accepted": accepted})
     accepted = {r["ksb"].pk for r in ksb_rows if r["accepted"]}
@@ -167,9 +223,9 @@ def duty_page(apprenticeship, duty):
     row = DutyRow(
         duty=duty,
         covered=len(accepted),
-        total=len(duty_ksbs),
-        status=duty_status({k.pk for k in duty_ksbs}, accepted, active, sign_off is not None),
-        scan_mean=latest_scan_means(apprenticeship, [duty]).get(duty.pk),
+        total=len(duty.ksb_ids),
+        status=duty_status(duty.ksb_ids, accepted, active, sign_off is not None),
+        scan_mean=latest_scan_means(apprenticeship, [duty])[duty.pk],
         sign_off=sign_off,
     )
     return DutyPage(

@@ -53,3 +53,5 @@ def test_url_for_each_gives_what_reverse_gives():
     for pk in (1, 42, 987_654_321):
         assert url(pk) == reverse("progress:apprenticeship-home", kwargs={"pk": pk})
     assert url_for_each("tracker:evidence-list")(7) == reverse("tracker:evidence-list", args=[7])
+    duty = url_for_each("tracker:duty-detail", kwarg="number", pk=42)
+    assert duty(3) == reverse("tracker:duty-detail", kwargs={"pk": 42, "number": 3})

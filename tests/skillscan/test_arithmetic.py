@@ -30,7 +30,8 @@ class Duty(SimpleNamespace):
 
 
 def duty(pk, *ksbs):
-    return Duty(pk=pk, number=pk, ksbs=SimpleNamespace(all=lambda: list(ksbs)))
+    """A duty as a standard's structure holds it: with the pks of its KSBs."""
+    return Duty(pk=pk, number=pk, ksb_ids=frozenset(k.pk for k in ksbs))
 
 
 K1, K2, S3, B4 = ksb(1), ksb(2), ksb(3, "S"), ksb(4, "B")

@@ -419,9 +419,7 @@ def test_queue_lists_submitted_evidence_oldest_first(client, apprenticeship, men
     )
     EvidenceFactory(apprenticeship=apprenticeship, status="draft")
     client.force_login(mentor)
-    assert list(client.get(reverse("tracker:evidence-queue")).context["evidence_list"]) == [
-        older,
-        newer,
-    ]
+    listed = client.get(reverse("tracker:evidence-queue")).context["evidence_list"]
+    assert [item.pk for item in listed] == [older.pk, newer.pk]
     client.force_login(apprentice)
-    assert list(client.get(reverse("tracker:evidence-queue")).context["evidence_list"]) == []
+    assert client.get(reverse("tracker:evidence-queue")).context["evidence_list"] == []

@@ -336,10 +336,10 @@ def busy(request, acme, apprentice, mentor):
         ("tracker:evidence-list", lambda a: {"pk": a.pk}, "apprentice", 9),
         ("tracker:evidence-queue", lambda a: {}, "mentor", 6),
         ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 10),  # 7 once structured
-        ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 10),
+        ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 10),  # 7 too
         ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 6),
         ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 5),
-        ("progress:apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 14),
+        ("progress:apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 13),
         ("tracker:evidence-create", lambda a: {"pk": a.pk}, "apprentice", 7),
     ],
 )

@@ -159,23 +159,17 @@ def behind_q(today, behind_from="behind_from"):
 def hours_summary(apprenticeship, today=None):
     """The apprenticeship's hours against its target, summed in the database in one query."""
     today = today or date.today()
-    evidence = Evidence.objects.filter(apprenticeship=apprenticeship)
-    totals = evidence.aggregate(
-        accepted=Coalesce(
-            hundredths_sum_sql(filter=Q(status=Evidence.Status.ACCEPTED)),
-            Value(0),
-            output_field=BigIntegerField(),
-        ),
-        pending=Coalesce(
-            hundredths_sum_sql(filter=Q(status=Evidence.Status.SUBMITTED)),
-            Value(0),
-            output_field=BigIntegerField(),
-        ),
+    accepted, submitted = Evidence.Status.ACCEPTED, Evidence.Status.SUBMITTED
+    totals = dict(  # {status: hundredths}, a status with no evidence left out
+        Evidence.objects.filter(apprenticeship=apprenticeship, status__in=[accepted, submitted])
+        .order_by()
+        .values_list("status")
+        .annotate(hundredths=hundredths_sum_sql())
     )
     start, end = apprenticeship.start_date, apprenticeship.planned_end_date
     return Hours(
-        accepted_hundredths=int(totals["accepted"]),
-        pending_hundredths=int(totals["pending"]),
+        accepted_hundredths=int(totals.get(accepted, 0)),
+        pending_hundredths=int(totals.get(submitted, 0)),
         target=apprenticeship.otj_target_hours,
         expected_tenths=expected_tenths(apprenticeship.otj_target_hours, start, end, today),
         elapsed_days=elapsed_days(start, end, today),

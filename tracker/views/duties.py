@@ -3,11 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for
-from standards.models import Duty
+from core.tables import url_for_each
+from standards.selectors import standard_structure
 
 from ..forms import SignOffForm, UndoSignOffForm
 from ..rules import current_sign_offs_by_duty
@@ -28,19 +30,22 @@ def duty_list(request, pk):
             "apprenticeship": apprenticeship,
             "role": role,
             "rows": rows,
+            "duty_url": url_for_each("tracker:duty-detail", kwarg="number", pk=apprenticeship.pk),
             "signed_off": sum(row.is_signed_off for row in rows),
         },
     )
 
 
 def _duty(request, pk, number, action=Action.VIEW):
+    """(the apprenticeship, the user's role, its standard's duty ``number``, as the standard's
+    shared structure holds it: read it, never change it)."""
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, action=action, queryset=Apprenticeship.objects.for_list()
     )
-    duty = get_object_or_404(
-        Duty.objects.prefetch_related("ksbs"), standard_id=apprenticeship.standard_id, number=number
-    )
-    duty.standard = apprenticeship.standard
+    structure = standard_structure(apprenticeship.standard)
+    duty = next((duty for duty in structure.duties if duty.number == number), None)
+    if duty is None:
+        raise Http404("This standard has no such duty.")
     return apprenticeship, role, duty
 
 
