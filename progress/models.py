@@ -8,6 +8,29 @@ from accounts.models import Apprenticeship, Organisation, User
 from skillscan.models import SkillScan
 from standards.models import Standard
 
+# The dashboard's sorts: key -> the columns it orders by, ascending ("-key" reverses them all).
+# Hours: on track first and behind last (the day one falls behind is later, or never: the most
+# slack first), then the hours accepted.
+SORTS = {
+    "apprentice": ("apprentice_full_name", "apprentice_email"),
+    "standard": ("standard_reference", "standard_version"),
+    "month": ("-start_date",),
+    "duties": ("duties_signed",),
+    "coverage": ("coverage",),
+    "hours": ("-behind_from", "accepted_hundredths"),
+    "evidence": ("evidence_waiting",),
+    "scan": ("scan_waiting",),
+    "review": ("review_due_on",),
+    "activity": ("last_activity",),
+}
+
+
+def sorted_by(key):
+    """The columns of the sort ``key``, then the apprenticeship's id in the direction of the
+    first: the order of its index, and of its page."""
+    columns = SORTS[key]
+    return [*columns, "-apprenticeship" if columns[0].startswith("-") else "apprenticeship"]
+
 
 class Tally(models.Model):
     """One apprenticeship as the dashboard sees it, stored by ``progress.tally.tally_refresh``
@@ -36,6 +59,8 @@ class Tally(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     standard = models.ForeignKey(Standard, on_delete=models.DO_NOTHING, related_name="+")
+    standard_reference = models.CharField(max_length=20)
+    standard_version = models.CharField(max_length=20)
     status = models.CharField(max_length=10, choices=Apprenticeship.Status)
     start_date = models.DateField()
 
@@ -61,15 +86,15 @@ class Tally(models.Model):
     class Meta:
         verbose_name_plural = "tallies"
         indexes = [
-            models.Index(fields=["last_activity"], name="progress_tally_activity"),
-            # A manager's dashboard in its default order is a walk of this index that stops
-            # after a page, and every organisation filter starts here.
-            models.Index(
-                fields=["organisation", "-last_activity", "apprenticeship"],
-                name="progress_tally_org",
-            ),
+            models.Index(fields=["organisation"], name="progress_tally_organisation"),
             models.Index(fields=["mentor"], name="progress_tally_mentor"),
             models.Index(fields=["apprentice"], name="progress_tally_apprentice"),
+            # One per sort of the dashboard, in its order: a page is a walk of the index, in
+            # either direction, that stops after 25 visible rows.
+            *(
+                models.Index(fields=sorted_by(key), name=f"progress_tally_by_{key}")
+                for key in SORTS
+            ),
         ]
 
     def __str__(self):

@@ -22,7 +22,7 @@ from accounts.models import Apprenticeship, User, apprenticeships_changed
 from core.numbers import percent
 from skillscan.models import SkillScan
 from skillscan.rules import latest_scan_sql
-from standards.models import KSB, Duty, structure_changed
+from standards.models import KSB, Duty, Standard, structure_changed
 from tracker.models import DutySignOff, Evidence, ProgressReview
 from tracker.rules import (
     accepted_hundredths_sql,
@@ -66,6 +66,8 @@ def live_figures():
         **{name: F(f"{name}_id" if name in COPIED[:4] else name) for name in COPIED},
         "apprentice_full_name": F("apprentice__full_name"),
         "apprentice_email": F("apprentice__email"),
+        "standard_reference": F("standard__reference"),
+        "standard_version": F("standard__version"),
         "otj_target_hours": F("otj_target_hours"),
         "planned_end_date": F("planned_end_date"),
         "agreed_next_review_on": latest_review_sql("next_due_on"),
@@ -227,6 +229,16 @@ def _evidence_ksbs_changed(sender, instance, action, reverse, pk_set, **kwargs):
         tally_refresh(evidence.values_list("apprenticeship_id", flat=True))
 
 
+def _standard_saved(sender, instance, **kwargs):
+    """The table sorts on the standard's reference and version: an edit of either reaches the
+    tallies that copied them (one indexed query when nothing changed)."""
+    tally_refresh(
+        Tally.objects.filter(standard=instance)
+        .exclude(standard_reference=instance.reference, standard_version=instance.version)
+        .values_list("apprenticeship", flat=True)
+    )
+
+
 def _apprenticeships_changed(sender, ids, **kwargs):
     tally_refresh(ids)
 
@@ -247,6 +259,7 @@ def connect():
         )
     post_save.connect(_apprenticeship_saved, sender=Apprenticeship, dispatch_uid="tally-app")
     post_save.connect(_user_saved, sender=User, dispatch_uid="tally-user")
+    post_save.connect(_standard_saved, sender=Standard, dispatch_uid="tally-standard")
     apprenticeships_changed.connect(_apprenticeships_changed, dispatch_uid="tally-bulk")
     m2m_changed.connect(
         _evidence_ksbs_changed, sender=Evidence.ksbs.through, dispatch_uid="tally-evidence-ksbs"

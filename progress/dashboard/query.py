@@ -10,7 +10,7 @@ comparisons, and their first page in the default order is a walk of an index tha
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import Apprenticeship, User
@@ -18,7 +18,7 @@ from accounts.permissions import apprenticeships_where
 from core.tables import choice, pick, sort_value
 from tracker.rules import behind_q, overdue_q, review_days_sql
 
-from ..models import Tally
+from ..models import SORTS, Tally, sorted_by
 from ..rules import needs_attention_q, ready_for_gateway_q
 
 
@@ -54,28 +54,20 @@ def with_progress(tallies, today=None, names=FIGURES):
     return tallies.annotate(**{name: figures[name] for name in names})
 
 
-# sort key -> the columns to order by (ascending); "-key" reverses them
-SORTS = {
-    "apprentice": ("apprentice_full_name", "apprentice_email"),
-    "standard": ("standard__reference", "standard__version"),
-    "month": ("-start_date",),
-    "duties": ("duties_signed",),
-    "coverage": ("coverage",),
-    "hours": ("behind", "accepted_hundredths"),
-    "evidence": ("evidence_waiting",),
-    "scan": ("scan_waiting",),
-    "review": ("review_due_on",),
-    "activity": ("last_activity",),
-}
 DEFAULT_SORT = "-activity"
 
 
 def ordering(sort):
-    """The ORDER BY for a known sort key such as "coverage" or "-review"."""
-    fields = SORTS[sort.removeprefix("-")]
-    if sort.startswith("-"):
-        fields = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
-    return (*fields, "pk")
+    """The ORDER BY for a known sort key such as "coverage" or "-review": the order of the
+    sort's index, read either way. An empty value (never behind, an invited apprentice's name)
+    counts as the largest, on every database."""
+    reverse = sort.startswith("-")
+    columns = []
+    for field in sorted_by(sort.removeprefix("-")):
+        descending = field.startswith("-") is not reverse
+        column = F(field.removeprefix("-"))
+        columns.append(column.desc(nulls_first=True) if descending else column.asc(nulls_last=True))
+    return columns
 
 
 # --- the page: filters from the query string, counts, rows -------------------------------------
@@ -162,13 +154,8 @@ def counts(tallies, params, today):
 
 
 def filtered(tallies, filters, today):
-    """The tallies the filters keep, sorted as asked (with only the figures the sort needs)."""
-    needs = [name for name in SORTS[filters.sort.removeprefix("-")] if name in FIGURES]
-    return (
-        with_progress(tallies, today, needs)
-        .filter(_kept(filters, today))
-        .order_by(*ordering(filters.sort))
-    )
+    """The tallies the filters keep, sorted as asked."""
+    return tallies.filter(_kept(filters, today)).order_by(*ordering(filters.sort))
 
 
 COLUMNS = [

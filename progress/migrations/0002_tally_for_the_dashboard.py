@@ -3,18 +3,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    """Tally every apprenticeship there is. This runs the app's current rule book, not a
-    historical model, because the figures are that code's answers; on a new database there is
-    nothing to tally and no query of today's models runs. A later change to the table must
-    replace this step (the code it calls will then write columns this table does not have)."""
-    ids = list(apps.get_model("accounts", "Apprenticeship").objects.values_list("pk", flat=True))
-    if ids:
-        from progress.tally import tally_refresh
-
-        tally_refresh(ids)
-
-
 def _user(null=True, on_delete=django.db.models.deletion.DO_NOTHING):
     return models.ForeignKey(
         blank=True,
@@ -28,8 +16,9 @@ def _user(null=True, on_delete=django.db.models.deletion.DO_NOTHING):
 class Migration(migrations.Migration):
     """The dashboard reads one table: who may see each apprenticeship and what it sorts on are
     copied into its tally, with the day each day-dependent rule starts to hold. The columns
-    that will not be empty are added empty, filled, then required (0003), because PostgreSQL
-    does not alter a table with foreign-key checks pending in the same transaction."""
+    that will not be empty are added empty here, filled by 0003 and required by 0004: each in
+    a transaction of its own, because PostgreSQL alters or indexes no table that has
+    foreign-key checks pending from rows written in the same transaction."""
 
     dependencies = [
         ("accounts", "0005_invitation_inviter_may_be_gone"),
@@ -78,6 +67,16 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="tally",
+            name="standard_reference",
+            field=models.CharField(max_length=20, null=True),
+        ),
+        migrations.AddField(
+            model_name="tally",
+            name="standard_version",
+            field=models.CharField(max_length=20, null=True),
+        ),
+        migrations.AddField(
+            model_name="tally",
             name="status",
             field=models.CharField(
                 choices=[
@@ -113,5 +112,4 @@ class Migration(migrations.Migration):
             name="gateway_ready",
             field=models.BooleanField(default=False),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

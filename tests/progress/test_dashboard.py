@@ -454,3 +454,47 @@ def test_a_manager_of_another_organisation_never_sees_the_row(client, other_mana
     client.force_login(other_manager)
     assert year_long.pk not in {r.pk for r in client.get(DASHBOARD).context["rows"]}
     assert Membership.objects.filter(user=other_manager).exists()
+
+
+# --- sorting reads an index ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", [*dashboard.SORTS, *(f"-{key}" for key in dashboard.SORTS)])
+def test_every_sort_is_an_index_walk_on_postgresql(manager, year_long, sort):
+    """A page of any sort comes from walking its index (no sort of every visible row): asked
+    with sorting switched off, PostgreSQL still finds a plan in that order."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's; SQLite runs the same query")
+    rows = dashboard.filtered(
+        dashboard.visible_tallies(manager),
+        dashboard.read_filters({"sort": sort}, []),
+        date.today(),
+    ).values_list("pk", flat=True)[:25]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = rows.explain()
+    assert "Sort" not in plan and "Index" in plan, plan
+
+
+def test_the_hours_sort_puts_the_most_slack_first(client, manager, acme, standard, year_long):
+    """On track first (never behind, then the latest to fall behind), behind last (the longest
+    behind at the very end); the reverse sort starts with the longest behind."""
+    ahead = ApprenticeshipFactory(
+        organisation=acme,
+        standard=standard,
+        start_date=year_long.start_date,
+        planned_end_date=year_long.planned_end_date,
+        otj_target_hours=365,
+    )
+    for _ in range(10):
+        accept(ahead, hours=Decimal(20))  # 200 h: behind only from day 223 (0.9 x 223 > 200)
+    for _ in range(5):
+        accept(year_long, hours=Decimal(10))  # 50 h: behind since day 56
+    client.force_login(manager)
+    order = [row.pk for row in client.get(DASHBOARD, {"sort": "hours"}).context["rows"]]
+    assert order == [ahead.pk, year_long.pk]
+    order = [row.pk for row in client.get(DASHBOARD, {"sort": "-hours"}).context["rows"]]
+    assert order == [year_long.pk, ahead.pk]

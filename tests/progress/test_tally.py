@@ -251,3 +251,14 @@ def test_the_apprentices_name_reaches_the_tally_but_a_login_costs_nothing(
     _exact()
     with django_assert_num_queries(1):  # the UPDATE of last_login alone
         apprentice.save(update_fields=["last_login"])
+
+
+def test_a_standards_new_reference_reaches_the_tally(apprenticeship, django_assert_num_queries):
+    standard = apprenticeship.standard
+    standard.version = "1.1"
+    standard.save()
+    assert _tally(apprenticeship).standard_version == "1.1"
+    _exact()
+    standard.title = "A new title"
+    with django_assert_num_queries(2):  # the save, and finding no tally to refresh
+        standard.save()
