@@ -99,3 +99,17 @@ class Tally(models.Model):
 
     def __str__(self):
         return f"Tally of apprenticeship {self.apprenticeship_id}"
+
+
+class OrganisationStamp(models.Model):
+    """A number that moves on, in the same transaction, whenever a tally of the organisation's
+    apprenticeships is written or deleted. The dashboard keeps its counts under the stamps of
+    the organisations it counts, so a count is never older than the tallies it came from."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Stamp {self.version} of organisation {self.organisation_id}"

@@ -34,7 +34,7 @@ from tracker.rules import (
 )
 from tracker.rules.reviews import latest_review_sql
 
-from .models import Tally
+from .models import OrganisationStamp, Tally
 from .rules import gateway_ready
 
 
@@ -150,15 +150,33 @@ def tally_refresh(apprenticeship_ids):
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        organisations = set()
         for start in range(0, len(locked), 1000):
             chunk = locked[start : start + 1000]
             rows = _live_rows(Apprenticeship.objects.filter(pk__in=chunk))
+            organisations |= set(
+                Tally.objects.filter(pk__in=chunk).values_list("organisation", flat=True)
+            )
+            organisations |= {figures["organisation"] for figures in rows.values()}
             Tally.objects.bulk_create(
                 [Tally(apprenticeship_id=pk, **_ids(figures)) for pk, figures in rows.items()],
                 update_conflicts=True,
                 unique_fields=["apprenticeship"],
                 update_fields=STORED,
             )
+        stamp(organisations)
+
+
+def stamp(organisation_ids):
+    """Move the stamps of these organisations on, in the caller's transaction (in id order, so
+    two writers never wait for each other in a circle)."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return
+    OrganisationStamp.objects.bulk_create(
+        [OrganisationStamp(organisation_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    OrganisationStamp.objects.filter(pk__in=ids).update(version=F("version") + 1)
 
 
 def tally_check(queryset=None):
@@ -195,6 +213,10 @@ def _cascaded_from_apprenticeship(origin):
     """Whether a deletion started at an apprenticeship (its tally goes with it)."""
     model = getattr(origin, "model", type(origin))
     return model is Apprenticeship
+
+
+def _tally_deleted(sender, instance, **kwargs):
+    stamp([instance.organisation_id])
 
 
 def _record_changed(sender, instance, **kwargs):
@@ -261,6 +283,7 @@ def connect():
     post_save.connect(_user_saved, sender=User, dispatch_uid="tally-user")
     post_save.connect(_standard_saved, sender=Standard, dispatch_uid="tally-standard")
     apprenticeships_changed.connect(_apprenticeships_changed, dispatch_uid="tally-bulk")
+    post_delete.connect(_tally_deleted, sender=Tally, dispatch_uid="tally-deleted")
     m2m_changed.connect(
         _evidence_ksbs_changed, sender=Evidence.ksbs.through, dispatch_uid="tally-evidence-ksbs"
     )

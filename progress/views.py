@@ -53,7 +53,7 @@ def dashboard(request):
     the database on the stored tally, then only its rows are loaded whole."""
     today = date.today()
     visible = table.visible_tallies(request.user)
-    counts, filters = table.counts(visible, request.GET, today)
+    counts, filters = table.counts(request.user, visible, request.GET, today)
     rows = table.filtered(visible, filters, today)
     page = paginate(request, rows.values_list("pk", flat=True), count=counts["shown"])
     return render(

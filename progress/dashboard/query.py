@@ -7,9 +7,11 @@ So a manager's 10,000 apprenticeships are counted in one pass of that table with
 comparisons, and their first page in the default order is a walk of an index that stops after
 25 rows. Only the page's rows are then loaded (rows.py)."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -18,7 +20,7 @@ from accounts.permissions import apprenticeships_where
 from core.tables import choice, pick, sort_value
 from tracker.rules import behind_q, overdue_q, review_days_sql
 
-from ..models import SORTS, Tally, sorted_by
+from ..models import SORTS, OrganisationStamp, Tally, sorted_by
 from ..rules import needs_attention_q, ready_for_gateway_q
 
 
@@ -119,25 +121,22 @@ def mentors_of(tallies):
     return list(User.objects.filter(pk__in=tallies.values("mentor")).order_by("full_name", "email"))
 
 
-def counts(tallies, params, today):
+def counts(user, tallies, params, today):
     """(the numbers at the top of the dashboard, the filters of the query string ``params``)
-    from one pass over the visible tallies, grouped by mentor: the groups give the mentor filter
-    its choices, and their sums give the totals and how many rows the filters keep ("shown"),
-    so the table's pages need no count of their own."""
-    kept = _kept(read_filters(params, []), today, mentor=False)
-    groups = list(
-        tallies.order_by()
-        .values("mentor")
-        .annotate(
-            apprentices=Count("pk"),
-            shown=Count("pk", filter=kept) if kept else Count("pk"),
-            evidence_waiting=Coalesce(Sum("evidence_waiting"), Value(0)),
-            scans_waiting=Count("pk", filter=Q(scan_waiting=True)),
-            reviews_overdue=Count("pk", filter=overdue_q(today)),
-            behind=Count("pk", filter=behind_q(today)),
-            ready_for_gateway=Count("pk", filter=ready_for_gateway_q(today)),
-        )
-    )
+    from one pass over ``user``'s visible ``tallies``, grouped by mentor: the groups give the
+    mentor filter its choices, and their sums give the totals and how many rows the filters
+    keep ("shown"), so the table's pages need no count of their own.
+
+    The groups are kept in the cache under the stamps of the organisations counted (see
+    OrganisationStamp), the day and the filters: until a tally of those organisations changes,
+    which moves a stamp in its own transaction, the next request reads them instead of every
+    row again."""
+    filters = read_filters(params, [])
+    key = _groups_key(user, filters, today)
+    groups = cache.get(key)
+    if groups is None:
+        groups = _groups(tallies, _kept(filters, today, mentor=False), today)
+        cache.set(key, groups, GROUPS_KEPT_SECONDS)
     mentor_ids = [group["mentor"] for group in groups if group["mentor"] is not None]
     filters = read_filters(
         params, list(User.objects.filter(pk__in=mentor_ids).order_by("full_name", "email"))
@@ -151,6 +150,45 @@ def counts(tallies, params, today):
         if filters.mentor is None or group["mentor"] == filters.mentor.pk
     )
     return counts, filters
+
+
+# Stamps move on with every change, so a kept count is never stale: this only lets old ones go.
+GROUPS_KEPT_SECONDS = 60 * 60
+
+
+def _groups(tallies, kept, today):
+    return list(
+        tallies.order_by()
+        .values("mentor")
+        .annotate(
+            apprentices=Count("pk"),
+            shown=Count("pk", filter=kept) if kept else Count("pk"),
+            evidence_waiting=Coalesce(Sum("evidence_waiting"), Value(0)),
+            scans_waiting=Count("pk", filter=Q(scan_waiting=True)),
+            reviews_overdue=Count("pk", filter=overdue_q(today)),
+            behind=Count("pk", filter=behind_q(today)),
+            ready_for_gateway=Count("pk", filter=ready_for_gateway_q(today)),
+        )
+    )
+
+
+def _groups_key(user, filters, today):
+    """The cache key of ``user``'s counts: who they are and what they see through (their
+    memberships), the filters, the day, and the stamps of every organisation whose tallies
+    they may see (all, for a superuser), read in one query."""
+    stamps = OrganisationStamp.objects.order_by("pk").values_list("pk", "version")
+    if not user.is_superuser:
+        own = Tally.objects.filter(apprentice=user).values("organisation")
+        stamps = stamps.filter(Q(pk__in=list(user.organisation_roles)) | Q(pk__in=own))
+    seen = (
+        user.pk,
+        user.is_superuser,
+        sorted(user.organisation_roles.items()),
+        (filters.status, filters.attention, filters.ready),
+        today.isoformat(),
+        list(stamps),
+    )
+    return "dashboard:groups:" + hashlib.sha256(repr(seen).encode()).hexdigest()
 
 
 def filtered(tallies, filters, today):

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -242,16 +243,19 @@ def test_dashboard_queries_do_not_grow_with_apprenticeships(
     _bulk_apprenticeships(acme, standard, mentor, count)
     client.force_login(manager)
     # The counts at the top also count the rows the filters keep and find the mentors: no
-    # COUNT of its own. Session, user, memberships, counts, mentors, the page's ids, its rows,
-    # the organisations.
+    # COUNT of its own. Session, user, memberships, the stamps, counts, mentors, the page's ids,
+    # its rows, the organisations; asked again with nothing changed, the counts are kept.
     for params, queries in (
-        ({}, 8),
-        ({"page": "2", "sort": "review"}, 8),
-        ({"sort": "-coverage", "attention": "1"}, 8),
-        ({"status": "active", "ready": "1"}, 6),  # no row is ready: no page to read
-        ({"status": "active", "mentor": str(mentor.pk)}, 8),
+        ({}, 9),
+        ({"page": "2", "sort": "review"}, 9),
+        ({"sort": "-coverage", "attention": "1"}, 9),
+        ({"status": "active", "ready": "1"}, 7),  # no row is ready: no page to read
+        ({"status": "active", "mentor": str(mentor.pk)}, 9),
     ):
+        cache.clear()
         with django_assert_num_queries(queries):
+            client.get(DASHBOARD, params)
+        with django_assert_num_queries(queries - 1):
             page = client.get(DASHBOARD, params).context["page_obj"]
         visible = dashboard.visible_tallies(manager)
         expected = dashboard.filtered(
@@ -498,3 +502,66 @@ def test_the_hours_sort_puts_the_most_slack_first(client, manager, acme, standar
     assert order == [ahead.pk, year_long.pk]
     order = [row.pk for row in client.get(DASHBOARD, {"sort": "-hours"}).context["rows"]]
     assert order == [year_long.pk, ahead.pk]
+
+
+# --- kept counts are never stale -----------------------------------------------------------------
+
+
+def _fresh_counts(user, params=None):
+    """The counts worked out from every row now, nothing kept."""
+    cache.clear()
+    return dashboard.counts(user, dashboard.visible_tallies(user), params or {}, date.today())[0]
+
+
+def _shown_counts(client, params=None):
+    return client.get(DASHBOARD, params or {}).context["counts"]
+
+
+def test_kept_counts_follow_every_kind_of_change(
+    client, manager, mentor, year_long, acme, standard
+):
+    """The dashboard keeps its counts under the organisations' stamps; every change of a
+    tally moves its organisation's stamp in the same transaction, so what a page shows always
+    equals counting every row again."""
+    from accounts.status import apprenticeship_status_change
+
+    client.force_login(manager)
+    paused = {"status": "paused"}
+    changes = [  # (a change, the filters under which its counts differ)
+        (lambda: accept(year_long, hours=Decimal(5), status="submitted"), {}),
+        (
+            lambda: (
+                tally_refresh([year_long.pk])
+                if year_long.evidence.update(status="accepted")
+                else None
+            ),
+            {},
+        ),
+        (lambda: make_scan(year_long, status="submitted"), {}),
+        (lambda: ApprenticeshipFactory(organisation=acme, standard=standard, mentor=mentor), {}),
+        (
+            lambda: apprenticeship_status_change(
+                apprenticeship=year_long, to="paused", by=manager, reason="Leave"
+            ),
+            paused,
+        ),
+        (lambda: Apprenticeship.objects.exclude(pk=year_long.pk).get().delete(), {}),
+    ]
+    for change, params in changes:
+        before = _shown_counts(client, params)  # kept from now on
+        change()
+        shown = _shown_counts(client, params)
+        assert shown != before
+        assert shown == _fresh_counts(manager, params)
+    for params in ({}, paused, {"attention": "1"}, {"mentor": str(mentor.pk)}):
+        assert _shown_counts(client, params) == _fresh_counts(manager, params)
+
+
+def test_a_kept_count_is_per_person_and_per_filter(client, manager, mentor, year_long, acme):
+    client.force_login(manager)
+    assert _shown_counts(client)["apprentices"] == 1
+    assert _shown_counts(client, {"status": "paused"})["shown"] == 0
+    client.force_login(mentor)
+    assert _shown_counts(client)["apprentices"] == 1
+    Membership.objects.filter(user=mentor).delete()  # their rights end at once
+    assert _shown_counts(client)["apprentices"] == 0

@@ -262,3 +262,22 @@ def test_a_standards_new_reference_reaches_the_tally(apprenticeship, django_asse
     standard.title = "A new title"
     with django_assert_num_queries(2):  # the save, and finding no tally to refresh
         standard.save()
+
+
+def test_a_tally_write_moves_the_stamps_of_the_organisations_it_leaves_and_joins(
+    apprenticeship, globex
+):
+    from progress.models import OrganisationStamp
+
+    def version(organisation):
+        stamp = OrganisationStamp.objects.filter(pk=organisation.pk).first()
+        return stamp.version if stamp else 0
+
+    acme = apprenticeship.organisation
+    before = version(acme), version(globex)
+    apprenticeship.organisation = globex
+    apprenticeship.mentor = None
+    apprenticeship.save()
+    assert version(acme) == before[0] + 1 and version(globex) == before[1] + 1
+    apprenticeship.delete()
+    assert version(globex) == before[1] + 2
