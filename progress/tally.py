@@ -170,7 +170,7 @@ def tally_refresh(apprenticeship_ids):
 def stamp(organisation_ids):
     """Move the stamps of these organisations on, in the caller's transaction (in id order, so
     two writers never wait for each other in a circle)."""
-    ids = sorted(set(organisation_ids))
+    ids = sorted(set(organisation_ids) - {None})
     if not ids:
         return
     OrganisationStamp.objects.bulk_create(

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_invitation_inviter_may_be_gone'),
-        ('progress', '0004_tally_columns_required'),
+        ('progress', '0002_tally_for_the_dashboard'),
     ]
 
     operations = [

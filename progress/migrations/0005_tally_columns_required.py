@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     page of any sort is a walk of that sort's index."""
 
     dependencies = [
-        ("progress", "0003_tally_filled"),
+        ("progress", "0004_tally_filled"),
     ]
 
     operations = [
