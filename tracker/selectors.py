@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncWeek
 
 from accounts.models import User
@@ -138,6 +138,26 @@ def with_links(items):
     return items
 
 
+def with_ksbs(items, structure):
+    """Each piece of evidence with ``ksb_list``, its KSBs in code order, from one query of the
+    links and the standard's structure (no KSB objects built per request). A KSB of another
+    standard (evidence kept from an earlier version) is read from the database, listed last."""
+    known = {ksb.pk: ksb for ksb in structure.ksbs}
+    linked = {item.pk: [] for item in items}
+    links = Evidence.ksbs.through.objects.filter(evidence_id__in=linked).values_list(
+        "evidence_id", "ksb_id"
+    )
+    for evidence_id, ksb_id in links:
+        linked[evidence_id].append(ksb_id)
+    others = {pk for pks in linked.values() for pk in pks} - known.keys()
+    if others:
+        known |= {ksb.pk: ksb for ksb in KSB.objects.filter(pk__in=others)}
+    order = {pk: index for index, pk in enumerate([*(k.pk for k in structure.ksbs), *others])}
+    for item in items:
+        item.ksb_list = [known[pk] for pk in sorted(linked[item.pk], key=order.__getitem__)]
+    return items
+
+
 @dataclass
 class QueueItem:
     """A piece of evidence in the employer's queue, read as plain values (no model objects)."""
@@ -255,14 +275,13 @@ class EvidenceListing:
 
 
 def evidence_listing(apprenticeship, params):
-    """The apprenticeship's evidence (with its KSBs in code order) filtered by status, KSB and
-    duty and sorted as the query string asks; anything unknown is ignored."""
-    ksbs = list(KSB.objects.filter(standard_id=apprenticeship.standard_id))
-    duties = list(Duty.objects.filter(standard_id=apprenticeship.standard_id))
+    """The apprenticeship's evidence filtered by status, KSB and duty and sorted as the query
+    string asks; anything unknown is ignored. The choices come from the standard's structure
+    (built once per process); ``with_ksbs`` gives a page's evidence its KSBs."""
+    structure = standard_structure(apprenticeship.standard)
+    ksbs, duties = structure.ksbs, structure.duties
     listing = EvidenceListing(
-        evidence=apprenticeship.evidence.prefetch_related(
-            Prefetch("ksbs", queryset=KSB.objects.order_by(*KSB._meta.ordering))
-        ),
+        evidence=apprenticeship.evidence.all(),
         status=choice(params.get("status"), Evidence.Status.values),
         ksbs=ksbs,
         ksb=pick(params.get("ksb"), ksbs),

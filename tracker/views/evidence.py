@@ -15,7 +15,7 @@ from standards.selectors import standard_structure
 from ..forms import EvidenceDecisionForm, EvidenceForm
 from ..links import describe_link
 from ..models import Evidence, EvidenceFeedback
-from ..selectors import QUEUE_FIELDS, evidence_listing, queue_items, with_links
+from ..selectors import QUEUE_FIELDS, evidence_listing, queue_items, with_ksbs, with_links
 from ..services import (
     TrackerError,
     evidence_decide,
@@ -47,7 +47,9 @@ def evidence_list(request, pk):
             "apprenticeship": apprenticeship,
             "role": role,
             "page_obj": page,
-            "evidence_list": with_links(list(page.object_list)),
+            "evidence_list": with_ksbs(
+                with_links(list(page.object_list)), standard_structure(apprenticeship.standard)
+            ),
             "statuses": Evidence.Status.choices,
             "listing": listing,
         },
