@@ -93,6 +93,17 @@ def test_a_missing_value_prints_nothing_even_inside_a_chain():
     assert jinja("[{{ nothing }}][{{ person.mentor.email }}]", person=None) == "[][]"
 
 
+def test_a_remembered_url_follows_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    assert jinja("{{ url('tracker:hours', 7) }}") == "/apprenticeships/7/hours/"
+    set_script_prefix("/skills/")
+    try:
+        assert jinja("{{ url('tracker:hours', 7) }}") == "/skills/apprenticeships/7/hours/"
+    finally:
+        set_script_prefix("/")
+
+
 def test_url_and_querystring():
     request = RequestFactory().get("/dashboard/?sort=coverage&page=3&status=active")
     assert jinja("{{ url('tracker:hours', 7) }}") == reverse("tracker:hours", args=[7])
