@@ -70,7 +70,9 @@ class Tally(models.Model):
     ksbs_covered = models.PositiveIntegerField(default=0)
     coverage = models.PositiveSmallIntegerField(default=0)
     accepted_hundredths = models.BigIntegerField(default=0)
+    pending_hundredths = models.BigIntegerField(default=0)
     evidence_waiting = models.PositiveIntegerField(default=0)
+    changes_requested = models.PositiveIntegerField(default=0)
     scan_waiting = models.BooleanField(default=False)
     # NULL, not "", for no scan yet: the value the rule book's SQL gives and the rules expect.
     latest_scan_status = models.CharField(  # noqa: DJ001

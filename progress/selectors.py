@@ -18,9 +18,10 @@ from skillscan.rules import latest_scan_query
 from skillscan.selectors import agreed_scores_of, duty_history_chart, one_decimal, scan_overview
 from standards.selectors import standard_structure
 from tracker.models import Evidence
-from tracker.rules import evidenced_ksb_ids, hours_summary, next_review
+from tracker.rules import evidenced_ksb_ids, hours_of, hours_summary, next_review
 from tracker.selectors import duty_rows, sign_off_events, week_start
 
+from .models import Tally
 from .rules import gateway_checklist
 
 
@@ -55,16 +56,30 @@ def heatmap(structure, accepted, active, scores):
     ]
 
 
-def _recent_evidence(apprenticeship):
-    """(the five latest pieces of evidence, every one with changes requested) in one query."""
-    recent_ids = apprenticeship.evidence.order_by("-occurred_on", "-pk").values("pk")[:5]
+def _recent_evidence(apprenticeship, changes_requested):
+    """(the five latest pieces of evidence, every one with changes requested) in one query: the
+    five alone when the tally says none has changes requested (``changes_requested``, the
+    usual case), else the five and those, each found by its index."""
+    latest = ("-occurred_on", "-pk")
+    if not changes_requested:
+        return list(apprenticeship.evidence.order_by(*latest)[:5]), []
+    recent_ids = apprenticeship.evidence.order_by(*latest).values("pk")[:5]
     items = list(
         apprenticeship.evidence.filter(
             Q(pk__in=Subquery(recent_ids)) | Q(status=Evidence.Status.CHANGES_REQUESTED)
-        ).order_by("-occurred_on", "-pk")
+        ).order_by(*latest)
     )
-    changes_requested = [e for e in items if e.status == Evidence.Status.CHANGES_REQUESTED]
-    return items[:5], changes_requested
+    changes = [item for item in items if item.status == Evidence.Status.CHANGES_REQUESTED]
+    return items[:5], changes
+
+
+def _tally(apprenticeship):
+    """The apprenticeship's stored figures, loaded with it by the view; a tally not written yet
+    (a bulk import before ``tally --refresh``) counts as nothing to go on."""
+    try:
+        return apprenticeship.tally
+    except Tally.DoesNotExist:
+        return None
 
 
 def _invitation(apprenticeship):
@@ -108,8 +123,13 @@ def home_page(apprenticeship, role):
         events=sign_off_events(apprenticeship),
         means=latest_means,
     )
-    hours = hours_summary(apprenticeship)
-    recent, changes_requested = _recent_evidence(apprenticeship)
+    tally = _tally(apprenticeship)
+    if tally is None:
+        hours, waiting_changes = hours_summary(apprenticeship), True
+    else:
+        hours = hours_of(apprenticeship, tally.accepted_hundredths, tally.pending_hundredths)
+        waiting_changes = tally.changes_requested
+    recent, changes_requested = _recent_evidence(apprenticeship, waiting_changes)
     latest_review = apprenticeship.reviews.first()
     review = next_review(apprenticeship, latest_review)
     gateway = gateway_checklist(

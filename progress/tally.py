@@ -76,8 +76,13 @@ def live_figures():
         "ksbs_total": _count(KSB.objects.filter(standard=OuterRef("standard")), "standard"),
         "ksbs_covered": ksbs_covered_sql(),
         "accepted_hundredths": accepted_hundredths_sql(),
+        "pending_hundredths": accepted_hundredths_sql(Evidence.Status.SUBMITTED),
         "evidence_waiting": _count(
             Evidence.objects.filter(apprenticeship=own, status=Evidence.Status.SUBMITTED),
+            "apprenticeship",
+        ),
+        "changes_requested": _count(
+            Evidence.objects.filter(apprenticeship=own, status=Evidence.Status.CHANGES_REQUESTED),
             "apprenticeship",
         ),
         "scan_waiting": Exists(

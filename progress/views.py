@@ -42,7 +42,7 @@ def apprenticeship_home(request, pk):
     """The apprenticeship's home page: what to do next, programme and people, hours, progress
     per duty, the gateway checklist, the KSB heatmap, scans, evidence and the next review."""
     apprenticeship, role = get_apprenticeship_for(
-        request.user, pk, queryset=Apprenticeship.objects.for_list()
+        request.user, pk, queryset=Apprenticeship.objects.for_list().select_related("tally")
     )
     return render(request, "progress/apprenticeship_home.html", home_page(apprenticeship, role))
 

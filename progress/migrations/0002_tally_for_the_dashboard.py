@@ -96,6 +96,16 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="tally",
+            name="pending_hundredths",
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="tally",
+            name="changes_requested",
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="tally",
             name="coverage",
             field=models.PositiveSmallIntegerField(default=0),
         ),

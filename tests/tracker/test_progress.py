@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from progress.tally import tally_refresh
 from tests.factories import (
     ApprenticeshipFactory,
     EvidenceFactory,
@@ -323,6 +324,7 @@ def busy(request, acme, apprentice, mentor):
     through.objects.bulk_create(
         through(evidence_id=e.pk, ksb_id=ksbs[i % len(ksbs)].pk) for i, e in enumerate(evidence)
     )
+    tally_refresh([apprenticeship.pk])  # bulk writes send no signals: as an import would do
     for n in range(3):
         ProgressReviewFactory(
             apprenticeship=apprenticeship, held_on=date.today() - timedelta(days=300 - 84 * n)
@@ -339,7 +341,7 @@ def busy(request, acme, apprentice, mentor):
         ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 10),  # 7 too
         ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 6),
         ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 5),
-        ("progress:apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 13),
+        ("progress:apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 12),
         ("tracker:evidence-create", lambda a: {"pk": a.pk}, "apprentice", 7),
     ],
 )
@@ -367,3 +369,23 @@ def test_a_signed_off_duty_cannot_be_deleted_from_its_standard(apprenticeship, m
     DutySignOff.objects.create(apprenticeship=apprenticeship, duty=duty, action="signed_off")
     with pytest.raises(ProtectedError):
         duty.delete()
+
+
+def test_home_lists_every_piece_with_changes_requested_and_the_hours_the_records_give(
+    client, busy, apprentice
+):
+    """The home page reads its hours and whether anything waits for changes from the tally:
+    what it shows is what the records say, old pieces with changes requested included."""
+    from tracker.rules import hours_summary
+
+    client.force_login(apprentice)
+    page = client.get(reverse("progress:apprenticeship-home", kwargs={"pk": busy.pk}))
+    asked = busy.evidence.filter(status="changes_requested")
+    assert asked.exists()
+    listed = page.context["changes_requested"]
+    assert sorted(item.pk for item in listed) == sorted(asked.values_list("pk", flat=True))
+    assert page.context["hours"] == hours_summary(busy)
+    busy.evidence.filter(status="changes_requested").delete()  # one by one: signals per row
+    page = client.get(reverse("progress:apprenticeship-home", kwargs={"pk": busy.pk}))
+    assert page.context["changes_requested"] == []
+    assert "asked for changes" not in page.content.decode()

@@ -130,14 +130,13 @@ def hundredths_sum_sql(**filters):
     return Round(Sum("off_the_job_hours", **filters) * 100)
 
 
-def accepted_hundredths_sql():
-    """Accepted hours of each apprenticeship, in hundredths (0 for none)."""
+def accepted_hundredths_sql(status=Evidence.Status.ACCEPTED):
+    """Accepted hours of each apprenticeship (or those of evidence in another ``status``), in
+    hundredths (0 for none): the SQL twin of the sums hours_summary takes."""
     return Cast(
         Coalesce(
             Subquery(
-                Evidence.objects.filter(
-                    apprenticeship=OuterRef("pk"), status=Evidence.Status.ACCEPTED
-                )
+                Evidence.objects.filter(apprenticeship=OuterRef("pk"), status=status)
                 .order_by()
                 .values("apprenticeship")
                 .annotate(total=hundredths_sum_sql())
@@ -158,7 +157,6 @@ def behind_q(today, behind_from="behind_from"):
 
 def hours_summary(apprenticeship, today=None):
     """The apprenticeship's hours against its target, summed in the database in one query."""
-    today = today or date.today()
     accepted, submitted = Evidence.Status.ACCEPTED, Evidence.Status.SUBMITTED
     totals = dict(  # {status: hundredths}, a status with no evidence left out
         Evidence.objects.filter(apprenticeship=apprenticeship, status__in=[accepted, submitted])
@@ -166,10 +164,19 @@ def hours_summary(apprenticeship, today=None):
         .values_list("status")
         .annotate(hundredths=hundredths_sum_sql())
     )
+    return hours_of(
+        apprenticeship, int(totals.get(accepted, 0)), int(totals.get(submitted, 0)), today
+    )
+
+
+def hours_of(apprenticeship, accepted_hundredths, pending_hundredths, today=None):
+    """The apprenticeship's hours against its target, from its sums of accepted and pending
+    (submitted) hours: hours_summary's, or those the dashboard's tally keeps."""
+    today = today or date.today()
     start, end = apprenticeship.start_date, apprenticeship.planned_end_date
     return Hours(
-        accepted_hundredths=int(totals.get(accepted, 0)),
-        pending_hundredths=int(totals.get(submitted, 0)),
+        accepted_hundredths=accepted_hundredths,
+        pending_hundredths=pending_hundredths,
         target=apprenticeship.otj_target_hours,
         expected_tenths=expected_tenths(apprenticeship.otj_target_hours, start, end, today),
         elapsed_days=elapsed_days(start, end, today),
