@@ -16,7 +16,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import Apprenticeship, User
-from accounts.permissions import apprenticeships_where
+from accounts.permissions import EMPLOYER, apprenticeships_where
 from core.tables import choice, pick, sort_value
 from tracker.rules import behind_q, overdue_q, review_days_sql
 
@@ -172,23 +172,52 @@ def _groups(tallies, kept, today):
     )
 
 
-def _groups_key(user, filters, today):
-    """The cache key of ``user``'s counts: who they are and what they see through (their
-    memberships), the filters, the day, and the stamps of every organisation whose tallies
-    they may see (all, for a superuser), read in one query."""
+def _stamps_seen_by(user):
+    """The stamps of every organisation whose tallies ``user`` may see (all, for a superuser),
+    as [(organisation id, version)], read in one query."""
     stamps = OrganisationStamp.objects.order_by("pk").values_list("pk", "version")
     if not user.is_superuser:
         own = Tally.objects.filter(apprentice=user).values("organisation")
         stamps = stamps.filter(Q(pk__in=list(user.organisation_roles)) | Q(pk__in=own))
+    return list(stamps)
+
+
+def _key(prefix, user, *more):
+    """A cache key for what ``user`` sees: who they are, what they see through (their
+    memberships), ``more``, and the stamps of what they may see."""
     seen = (
         user.pk,
         user.is_superuser,
         sorted(user.organisation_roles.items()),
+        *more,
+        _stamps_seen_by(user),
+    )
+    return f"{prefix}:" + hashlib.sha256(repr(seen).encode()).hexdigest()
+
+
+def _groups_key(user, filters, today):
+    """The cache key of ``user``'s counts: who they are, what they see through, the filters,
+    the day, and the stamps of every organisation whose tallies they may see."""
+    return _key(
+        "dashboard:groups",
+        user,
         (filters.status, filters.attention, filters.ready),
         today.isoformat(),
-        list(stamps),
     )
-    return "dashboard:groups:" + hashlib.sha256(repr(seen).encode()).hexdigest()
+
+
+def evidence_waiting_for(user):
+    """How many pieces of evidence wait for ``user`` as employer (the evidence queue's length):
+    the sum of the tallies of the apprenticeships they supervise, kept in the cache under the
+    same stamps as the dashboard's counts, so it is read again only after a change."""
+    key = _key("queue:evidence", user)
+    waiting = cache.get(key)
+    if waiting is None:
+        waiting = Tally.objects.filter(apprenticeships_where(user, EMPLOYER)).aggregate(
+            waiting=Coalesce(Sum("evidence_waiting"), Value(0))
+        )["waiting"]
+        cache.set(key, waiting, GROUPS_KEPT_SECONDS)
+    return waiting
 
 
 def filtered(tallies, filters, today):

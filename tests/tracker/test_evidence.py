@@ -423,3 +423,29 @@ def test_queue_lists_submitted_evidence_oldest_first(client, apprenticeship, men
     assert [item.pk for item in listed] == [older.pk, newer.pk]
     client.force_login(apprentice)
     assert client.get(reverse("tracker:evidence-queue")).context["evidence_list"] == []
+
+
+def test_queue_length_follows_every_submission_and_decision(
+    client, apprenticeship, other_apprenticeship, globex_apprenticeship, manager, mentor, draft
+):
+    """The queue's length is read from the tallies and kept between requests: each change of
+    the evidence moves it, for everyone who supervises it and no one else."""
+
+    def length(user):
+        client.force_login(user)
+        return client.get(reverse("tracker:evidence-queue")).context["page_obj"].paginator.count
+
+    EvidenceFactory(apprenticeship=other_apprenticeship, status="submitted")
+    EvidenceFactory(apprenticeship=globex_apprenticeship, status="submitted")
+    assert (length(manager), length(mentor)) == (1, 0)  # the mentor mentors only the first
+    client.force_login(apprenticeship.apprentice)
+    submit(client, draft)
+    assert (length(manager), length(mentor)) == (2, 1)
+    assert decide(client, draft, "accepted").status_code == 302
+    assert (length(manager), length(mentor)) == (1, 0)
+    EvidenceFactory(apprenticeship=apprenticeship, status="submitted").delete()
+    assert (length(manager), length(mentor)) == (1, 0)
+    waiting = Evidence.objects.filter(
+        status="submitted", apprenticeship__organisation=apprenticeship.organisation
+    )
+    assert length(manager) == waiting.count()

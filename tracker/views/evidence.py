@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for
 from core.tables import paginate
+from progress.dashboard import evidence_waiting_for
 from standards.selectors import standard_structure
 
 from ..forms import EvidenceDecisionForm, EvidenceForm
@@ -235,8 +236,9 @@ def evidence_queue(request):
         apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
     )
     rows = waiting.order_by("submitted_at", "pk").values_list(*QUEUE_FIELDS)
-    # Counted without the columns' joins, which the count of a values query would keep.
-    page = paginate(request, rows, count=waiting.count())
+    # Counted from the tallies of the apprenticeships (kept exact with the evidence), once
+    # after each change: not by joining every waiting piece to the apprenticeships it is for.
+    page = paginate(request, rows, count=evidence_waiting_for(request.user))
     return render(
         request,
         "tracker/evidence_queue.html",
