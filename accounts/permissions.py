@@ -21,7 +21,7 @@ import functools
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -131,6 +131,13 @@ def _is_active(user):
 
 
 def _membership_role(user, organisation_id):
+    """The user's membership role at the organisation, from the memberships their user object
+    reads once per request (the navigation asks for them on every page anyway)."""
+    return user.organisation_roles.get(organisation_id)
+
+
+def _membership_role_now(user, organisation_id):
+    """The user's membership role at the organisation as the database has it this moment."""
     return (
         Membership.objects.filter(user=user, organisation_id=organisation_id)
         .values_list("role", flat=True)
@@ -142,8 +149,8 @@ def _membership_role(user, organisation_id):
 def role_of(user, apprenticeship, *, member_role=_NOT_LOADED):
     """The user's role on the apprenticeship, or None when they have none (and so must not
     see it). ``member_role`` is the user's membership role at the apprenticeship's organisation
-    (None for no membership) when the caller has it already; otherwise it is asked of the
-    database, once."""
+    (None for no membership) when the caller has it already; otherwise it is read from the
+    user's memberships, which the user object reads once."""
     if not _is_active(user):
         return None
     if apprenticeship.apprentice_id == user.pk:
@@ -251,25 +258,6 @@ def roles_allowed(action):
     return PERMISSIONS[action]
 
 
-def _member_role_of(user, organisation_ref):
-    # A user has at most one membership of an organisation: no ordering (Membership's default
-    # one joins every user to sort by e-mail address).
-    return Subquery(
-        Membership.objects.filter(user=user, organisation_id=organisation_ref)
-        .order_by()
-        .values("role")[:1]
-    )
-
-
-def with_member_role(queryset, user, organisation_path="organisation_id"):
-    """Annotate each row with ``member_role``, the user's membership role at the organisation
-    found at ``organisation_path`` (None for no membership), so that ``role_of`` needs no query
-    of its own. Superusers need none: their role does not depend on a membership."""
-    if not _is_active(user) or user.is_superuser:
-        return queryset
-    return queryset.annotate(member_role=_member_role_of(user, OuterRef(organisation_path)))
-
-
 def managers_of(apprenticeship):
     """The active users whose role on the apprenticeship is manager (for telling them
     something): role_of read the other way round."""
@@ -297,10 +285,10 @@ def _require_role(role, action):
 def get_apprenticeship_for(user, pk, *, action=Action.VIEW, queryset=None):
     """(the apprenticeship ``pk``, the user's role on it): 404 when the user has no role on it
     (or it does not exist), 403 when their role may not take ``action``. One query: the row
-    with the user's membership role at its organisation, from which role_of decides."""
+    and the user's memberships (read once per request), from which role_of decides."""
     queryset = Apprenticeship.objects.all() if queryset is None else queryset
-    apprenticeship = get_object_or_404(with_member_role(queryset, user), pk=pk)
-    role = role_of(user, apprenticeship, member_role=getattr(apprenticeship, "member_role", None))
+    apprenticeship = get_object_or_404(queryset, pk=pk)
+    role = role_of(user, apprenticeship)
     _require_role(role, action)
     return apprenticeship, role
 
@@ -309,13 +297,8 @@ def get_record_for(user, queryset, *, action=Action.VIEW, **lookup):
     """(a record of an apprenticeship, such as a piece of evidence, a scan or a review, and the
     user's role on its apprenticeship): 404 and 403 as for get_apprenticeship_for. The
     queryset's model has an ``apprenticeship`` foreign key."""
-    record = get_object_or_404(
-        with_member_role(
-            queryset.select_related("apprenticeship"), user, "apprenticeship__organisation_id"
-        ),
-        **lookup,
-    )
-    role = role_of(user, record.apprenticeship, member_role=getattr(record, "member_role", None))
+    record = get_object_or_404(queryset.select_related("apprenticeship"), **lookup)
+    role = role_of(user, record.apprenticeship)
     _require_role(role, action)
     return record, role
 
@@ -323,12 +306,8 @@ def get_record_for(user, queryset, *, action=Action.VIEW, **lookup):
 def get_organisation_for(user, pk, *, action=Action.SEE_ORGANISATION):
     """(the organisation ``pk``, the user's role there): 404 for someone with no role there,
     403 when their role may not take ``action``."""
-    organisation = get_object_or_404(
-        with_member_role(Organisation.objects.all(), user, "pk"), pk=pk
-    )
-    role = role_on_organisation(
-        user, organisation, member_role=getattr(organisation, "member_role", None)
-    )
+    organisation = get_object_or_404(Organisation, pk=pk)
+    role = role_on_organisation(user, organisation)
     _require_role(role, action)
     return organisation, role
 
@@ -336,7 +315,11 @@ def get_organisation_for(user, pk, *, action=Action.SEE_ORGANISATION):
 def check(user, apprenticeship, action):
     """For services: the user's role on ``apprenticeship``, asked of the database now (so a
     membership ended a moment ago counts), raising NotAllowed unless it may take ``action``."""
-    role = role_of(user, apprenticeship)
+    role = role_of(
+        user,
+        apprenticeship,
+        member_role=_membership_role_now(user, apprenticeship.organisation_id),
+    )
     require(role, action)
     return role
 

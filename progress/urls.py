@@ -10,6 +10,7 @@ urlpatterns = [
     path("home/", views.start, name="start"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.csv", views.dashboard_csv, name="dashboard-csv"),
+    path("evidence/to-review/", views.evidence_queue, name="evidence-queue"),
     path("apprenticeships/<int:pk>/", views.apprenticeship_home, name="apprenticeship-home"),
     path("apprenticeships/<int:pk>/gateway/", views.gateway, name="gateway"),
     path("apprenticeships/<int:pk>/gateway/mark/", views.gateway_mark, name="gateway-mark"),

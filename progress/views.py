@@ -14,6 +14,8 @@ from accounts.permissions import Action, get_apprenticeship_for
 from accounts.status import StatusError, apprenticeship_status_change
 from core.csv import csv_response, csv_stream
 from core.tables import paginate, sort_headers
+from tracker.models import Evidence
+from tracker.selectors import QUEUE_FIELDS, queue_items
 
 from . import dashboard as table
 from .selectors import gateway_for, home_page, portfolio
@@ -152,4 +154,23 @@ def portfolio_csv(request, pk):
             ]
             for entry in portfolio(apprenticeship)["entries"]
         ),
+    )
+
+
+@login_required
+def evidence_queue(request):
+    """Submitted evidence waiting for the employer, oldest first: a page over every
+    apprenticeship they supervise, as the dashboard is."""
+    waiting = Evidence.objects.filter(
+        status=Evidence.Status.SUBMITTED,
+        apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
+    )
+    rows = waiting.order_by("submitted_at", "pk").values_list(*QUEUE_FIELDS)
+    # Counted from the tallies of the apprenticeships (kept exact with the evidence), once
+    # after each change: not by joining every waiting piece to the apprenticeships it is for.
+    page = paginate(request, rows, count=table.evidence_waiting_for(request.user))
+    return render(
+        request,
+        "progress/evidence_queue.html",
+        {"page_obj": page, "evidence_list": queue_items(page.object_list)},
     )

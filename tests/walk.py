@@ -124,7 +124,7 @@ URLS = {
     "accounts:account-delete": (lambda w: {}, LoggedIn()),
     "accounts:organisation-create": (lambda w: {}, LoggedIn()),
     "skillscan:validation-queue": (lambda w: {}, LoggedIn()),
-    "tracker:evidence-queue": (lambda w: {}, LoggedIn()),
+    "progress:evidence-queue": (lambda w: {}, LoggedIn()),
     "admin:index": (lambda w: {}, Staff()),
     "admin:standards_standard_changelist": (lambda w: {}, Staff()),
     "admin:accounts_apprenticeship_changelist": (lambda w: {}, Staff()),

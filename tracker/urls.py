@@ -9,7 +9,6 @@ urlpatterns = [
     path(
         "apprenticeships/<int:pk>/evidence/new/", evidence.evidence_create, name="evidence-create"
     ),
-    path("evidence/to-review/", evidence.evidence_queue, name="evidence-queue"),
     path("evidence/<int:pk>/", evidence.evidence_detail, name="evidence-detail"),
     path("evidence/<int:pk>/edit/", evidence.evidence_update, name="evidence-update"),
     path("evidence/<int:pk>/delete/", evidence.evidence_delete_view, name="evidence-delete"),

@@ -89,7 +89,7 @@ def test_detail_query_count_does_not_grow(
 ):
     InvitationFactory.create_batch(extra, organisation=acme, apprenticeship=apprenticeship)
     client.force_login(manager)
-    with django_assert_num_queries(13):  # the whole home page: scans, duties, hours, reviews
+    with django_assert_num_queries(12):  # the whole home page: scans, duties, hours, reviews
         client.get(detail(apprenticeship))
 
 

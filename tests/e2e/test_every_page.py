@@ -51,7 +51,7 @@ def pages_for():
     ]
     manager = [
         reverse("progress:dashboard"),
-        reverse("tracker:evidence-queue"),
+        reverse("progress:evidence-queue"),
         reverse("skillscan:validation-queue"),
         reverse("skillscan:scan-validate", kwargs={"pk": review_scan.pk}),
         reverse("tracker:progress-review-create", kwargs={"pk": pk}),

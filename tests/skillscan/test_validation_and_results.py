@@ -284,7 +284,7 @@ def test_home_page_queries_are_constant(client, sized, apprentice, django_assert
     make_scan(sized, status="validated")
     make_scan(sized, stage="review", status="draft", scores={})
     client.force_login(apprentice)
-    with django_assert_num_queries(14):  # at most 15, as every tracker page
+    with django_assert_num_queries(13):  # at most 15, as every tracker page
         client.get(sized.get_absolute_url())
 
 

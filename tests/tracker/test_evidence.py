@@ -271,7 +271,7 @@ def test_changes_requested_then_resubmitted_then_accepted_keeps_the_whole_story(
 
     client.force_login(mentor)
     response = decide(client, draft, "accepted", "Well done.")
-    assert response.url == reverse("tracker:evidence-queue")
+    assert response.url == reverse("progress:evidence-queue")
     draft.refresh_from_db()
     assert draft.status == "accepted"
     history = [
@@ -419,10 +419,10 @@ def test_queue_lists_submitted_evidence_oldest_first(client, apprenticeship, men
     )
     EvidenceFactory(apprenticeship=apprenticeship, status="draft")
     client.force_login(mentor)
-    listed = client.get(reverse("tracker:evidence-queue")).context["evidence_list"]
+    listed = client.get(reverse("progress:evidence-queue")).context["evidence_list"]
     assert [item.pk for item in listed] == [older.pk, newer.pk]
     client.force_login(apprentice)
-    assert client.get(reverse("tracker:evidence-queue")).context["evidence_list"] == []
+    assert client.get(reverse("progress:evidence-queue")).context["evidence_list"] == []
 
 
 def test_queue_length_follows_every_submission_and_decision(
@@ -433,7 +433,7 @@ def test_queue_length_follows_every_submission_and_decision(
 
     def length(user):
         client.force_login(user)
-        return client.get(reverse("tracker:evidence-queue")).context["page_obj"].paginator.count
+        return client.get(reverse("progress:evidence-queue")).context["page_obj"].paginator.count
 
     EvidenceFactory(apprenticeship=other_apprenticeship, status="submitted")
     EvidenceFactory(apprenticeship=globex_apprenticeship, status="submitted")

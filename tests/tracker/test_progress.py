@@ -336,7 +336,7 @@ def busy(request, acme, apprentice, mentor):
     ("name", "kwargs", "who", "queries"),
     [
         ("tracker:evidence-list", lambda a: {"pk": a.pk}, "apprentice", 10),  # 7 once structured
-        ("tracker:evidence-queue", lambda a: {}, "mentor", 7),  # 6 once counted
+        ("progress:evidence-queue", lambda a: {}, "mentor", 7),  # 6 once counted
         ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 10),  # 7 once structured
         ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 10),  # 7 too
         ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 6),

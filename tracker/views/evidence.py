@@ -10,13 +10,12 @@ from django.views.decorators.http import require_POST
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for
 from core.tables import paginate
-from progress.dashboard import evidence_waiting_for
 from standards.selectors import standard_structure
 
 from ..forms import EvidenceDecisionForm, EvidenceForm
 from ..links import describe_link
 from ..models import Evidence, EvidenceFeedback
-from ..selectors import QUEUE_FIELDS, evidence_listing, queue_items, with_ksbs, with_links
+from ..selectors import evidence_listing, with_ksbs, with_links
 from ..services import (
     TrackerError,
     evidence_decide,
@@ -190,7 +189,7 @@ def evidence_decide_view(request, pk):
         return redirect(evidence)
     if decision == EvidenceFeedback.Decision.ACCEPTED:
         messages.success(request, "Evidence accepted.")
-        return redirect("tracker:evidence-queue")
+        return redirect("progress:evidence-queue")
     messages.success(request, "Changes requested; the apprentice is told.")
     return redirect(evidence)
 
@@ -226,21 +225,3 @@ def evidence_file(request, pk):
     )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-@login_required
-def evidence_queue(request):
-    """Submitted evidence waiting for the employer, oldest first."""
-    waiting = Evidence.objects.filter(
-        status=Evidence.Status.SUBMITTED,
-        apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
-    )
-    rows = waiting.order_by("submitted_at", "pk").values_list(*QUEUE_FIELDS)
-    # Counted from the tallies of the apprenticeships (kept exact with the evidence), once
-    # after each change: not by joining every waiting piece to the apprenticeships it is for.
-    page = paginate(request, rows, count=evidence_waiting_for(request.user))
-    return render(
-        request,
-        "tracker/evidence_queue.html",
-        {"page_obj": page, "evidence_list": queue_items(page.object_list)},
-    )

@@ -186,7 +186,7 @@ def _pages():
         ("hours", APPRENTICE, reverse("tracker:hours", kwargs=own)),
         ("apprenticeship overview", MANAGER, reverse("progress:apprenticeship-home", kwargs=own)),
         ("portfolio", MANAGER, reverse("progress:portfolio", kwargs=own)),
-        ("evidence queue", MANAGER, reverse("tracker:evidence-queue")),
+        ("evidence queue", MANAGER, reverse("progress:evidence-queue")),
         ("validation queue", MANAGER, reverse("skillscan:validation-queue")),
         ("dashboard", MANAGER, dashboard),
         ("dashboard coverage p3", MANAGER, f"{dashboard}?sort=coverage&page=3"),
