@@ -247,10 +247,9 @@ def organisations_where(user, roles=EVERYONE):
         return Q(pk__in=[])
     if user.is_superuser:
         return Q() if Role.ADMIN in roles else Q(pk__in=[])
-    member_roles = [role.value for role in roles if role in (Role.MANAGER, Role.MENTOR)]
-    return Q(
-        pk__in=Membership.objects.filter(user=user, role__in=member_roles).values("organisation_id")
-    )
+    member_roles = {role.value for role in roles if role in (Role.MANAGER, Role.MENTOR)}
+    # The memberships read once per request, as constants (see _organisation_ids).
+    return Q(pk__in=[pk for pk, role in user.organisation_roles.items() if role in member_roles])
 
 
 def roles_allowed(action):

@@ -17,7 +17,7 @@ from core.tables import url_for_each
 from skillscan.rules import latest_scan_query
 from skillscan.selectors import agreed_scores_of, duty_history_chart, one_decimal, scan_overview
 from standards.selectors import standard_structure
-from tracker.models import Evidence
+from tracker.models import Evidence, ProgressReview
 from tracker.rules import evidenced_ksb_ids, hours_of, hours_summary, next_review
 from tracker.selectors import duty_rows, sign_off_events, week_start
 
@@ -61,11 +61,13 @@ def _recent_evidence(apprenticeship, changes_requested):
     five alone when the tally says none has changes requested (``changes_requested``, the
     usual case), else the five and those, each found by its index."""
     latest = ("-occurred_on", "-pk")
+    # From the model's manager, not the apprenticeship's related one: a third cheaper to build.
+    own = Evidence.objects.filter(apprenticeship_id=apprenticeship.pk)
     if not changes_requested:
-        return list(apprenticeship.evidence.order_by(*latest)[:5]), []
-    recent_ids = apprenticeship.evidence.order_by(*latest).values("pk")[:5]
+        return list(own.order_by(*latest)[:5]), []
+    recent_ids = own.order_by(*latest).values("pk")[:5]
     items = list(
-        apprenticeship.evidence.filter(
+        own.filter(
             Q(pk__in=Subquery(recent_ids)) | Q(status=Evidence.Status.CHANGES_REQUESTED)
         ).order_by(*latest)
     )
@@ -130,7 +132,7 @@ def home_page(apprenticeship, role):
         hours = hours_of(apprenticeship, tally.accepted_hundredths, tally.pending_hundredths)
         waiting_changes = tally.changes_requested
     recent, changes_requested = _recent_evidence(apprenticeship, waiting_changes)
-    latest_review = apprenticeship.reviews.first()
+    latest_review = ProgressReview.objects.filter(apprenticeship_id=apprenticeship.pk).first()
     review = next_review(apprenticeship, latest_review)
     gateway = gateway_checklist(
         apprenticeship,

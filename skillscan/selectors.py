@@ -262,7 +262,9 @@ class ScanOverview:
 
 
 def scan_overview(apprenticeship, structure, *, is_apprentice):
-    scans = list(apprenticeship.scans.order_by("created_at", "pk"))
+    scans = list(
+        SkillScan.objects.filter(apprenticeship_id=apprenticeship.pk).order_by("created_at", "pk")
+    )
     scores = {scan.pk: {} for scan in scans}  # {scan pk: {ksb pk: agreed score}}
     if scans:
         ratings = (

@@ -55,7 +55,7 @@ class DutyRow:
 def sign_off_events(apprenticeship, duty=None):
     """The apprenticeship's sign-off events, oldest first: of one ``duty`` with who made them
     (its pages name them), else of every duty (enough for their statuses)."""
-    events = apprenticeship.duty_sign_offs.order_by("pk")
+    events = DutySignOff.objects.filter(apprenticeship_id=apprenticeship.pk).order_by("pk")
     if duty is not None:
         events = events.filter(duty=duty).select_related("by")
     return list(events)
