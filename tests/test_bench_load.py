@@ -194,3 +194,32 @@ def test_a_page_answering_other_than_200_fails_the_run():
             ]
         )
     assert "met by every page" in out.getvalue()
+
+
+def test_pages_are_counted_in_login_pages_at_the_mean_of_the_first_and_last(monkeypatch):
+    """The login page is measured first and again last; the yardstick is their mean, and a
+    run in which the two differ by more than a fifth says the machine changed under it."""
+    rates = iter([100, 50, 60])  # login, dashboard, login again: requests in one second
+
+    def run(host, port, path, *, duration, max_requests, cookies, connections):
+        if max_requests == 2 * connections:  # the warm-up
+            return _result({200: 1})
+        return _result({200: next(rates)})
+
+    monkeypatch.setattr(loadgen, "run", run)
+    out = StringIO()
+    command = Command(stdout=out, stderr=StringIO())
+    results = command._measure(
+        8810,
+        [("login page", None, "/accounts/login/"), ("dashboard", None, "/dashboard/")],
+        connections=10,
+        duration=1,
+        options={"max_requests": 100},
+    )
+    assert [(name, round(ratio, 2)) for name, _, ratio in results] == [
+        ("login page", 0.8),
+        ("dashboard", 1.6),
+        ("login page, again", 1.33),
+    ]
+    assert "against 80.0 req/s, the mean of the login page first and last" in out.getvalue()
+    assert "changed from 100.0 to 60.0 req/s" in out.getvalue()
