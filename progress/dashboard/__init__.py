@@ -1,5 +1,6 @@
 """The employer's dashboard: every visible apprenticeship with its progress. query.py sorts,
-filters and counts them on the stored tally; rows.py draws the rows of a page or of the CSV."""
+filters and counts them on the stored tally (and, under the same cache keys, the evidence
+queue's length); rows.py draws the rows of a page or of the CSV."""
 
 from .query import (
     COLUMNS,
