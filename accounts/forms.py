@@ -1,10 +1,15 @@
+from datetime import date
+
 from django import forms
 from django.db.models import Case, IntegerField, Value, When
 
+from core.once import submission_key_field
+from core.validators import no_bidi_controls
 from standards.models import Standard
 
 from .models import Apprenticeship, Invitation, Membership, Organisation, User
 from .permissions import Action
+from .rules import programme_date_errors
 from .status import allowed_transitions
 
 
@@ -21,6 +26,7 @@ class SignupForm(forms.Form):
     full_name = forms.CharField(
         label="Full name",
         max_length=200,
+        validators=[no_bidi_controls],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
@@ -61,6 +67,8 @@ class DeleteAccountForm(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm):
+    submission_key = submission_key_field()
+
     class Meta:
         model = Organisation
         fields = ["name"]
@@ -79,6 +87,32 @@ def _normalise_email(email):
     return f"{local}@{domain.lower()}"
 
 
+DURATION_HELP = (
+    "At least 8 months for starts from 1 August 2025 (12 months before), at most 6 years."
+)
+
+
+def typical_duration(standard):
+    months = standard.typical_duration_months
+    return f"typically {months} months" if months else "no typical duration published"
+
+
+class StandardChoiceField(forms.ModelChoiceField):
+    """Each standard with its typical duration, the hint for the planned end date."""
+
+    def label_from_instance(self, obj):
+        return f"{obj}, {typical_duration(obj)}"
+
+
+def _open_invitation_state(invitations):
+    """ "a pending" or "an expired" for the open invitation among ``invitations`` (at most one,
+    by the database's rule), or "" when none is open."""
+    found = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).first()
+    if found is None:
+        return ""
+    return "a pending" if found.is_pending else "an expired"
+
+
 class InviteFormMixin:
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,11 +126,17 @@ class InviteFormMixin:
 
 
 class ApprenticeInviteForm(InviteFormMixin, forms.Form):
-    email = forms.EmailField(label="Apprentice's e-mail address")
-    full_name = forms.CharField(label="Apprentice's full name", max_length=200)
-    standard = forms.ModelChoiceField(queryset=Standard.objects.none(), empty_label=None)
+    submission_key = submission_key_field()
+    email = forms.EmailField(label="Apprentice's e-mail address", max_length=254)
+    full_name = forms.CharField(
+        label="Apprentice's full name", max_length=200, validators=[no_bidi_controls]
+    )
+    standard = StandardChoiceField(queryset=Standard.objects.none(), empty_label=None)
     start_date = forms.DateField(widget=DateInput())
-    planned_end_date = forms.DateField(widget=DateInput())
+    planned_end_date = forms.DateField(
+        widget=DateInput(),
+        help_text=f"{DURATION_HELP} The standard's typical duration is beside its name.",
+    )
     mentor = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -134,13 +174,9 @@ class ApprenticeInviteForm(InviteFormMixin, forms.Form):
     def clean(self):
         cleaned_data = super().clean()
         start, end = cleaned_data.get("start_date"), cleaned_data.get("planned_end_date")
-        if start and end and end <= start:
-            self.add_error(
-                "planned_end_date",
-                forms.ValidationError(
-                    "The planned end date must be after the start date.", code="end_before_start"
-                ),
-            )
+        if start and end:
+            for field, error in programme_date_errors(start, end, date.today()).items():
+                self.add_error(field, error)
         email, mentor = cleaned_data.get("email"), cleaned_data.get("mentor")
         if email and mentor and mentor.email.casefold() == email.casefold():
             self.add_error(
@@ -151,32 +187,31 @@ class ApprenticeInviteForm(InviteFormMixin, forms.Form):
                 ),
             )
         standard = cleaned_data.get("standard")
-        if (
-            email
-            and standard
-            and Invitation.objects.pending()
-            .filter(
-                organisation=self.organisation,
-                kind=Invitation.Kind.APPRENTICE,
-                email__iexact=email,
-                apprenticeship__standard=standard,
+        if email and standard:
+            state = _open_invitation_state(
+                self.organisation.invitations.filter(
+                    kind=Invitation.Kind.APPRENTICE,
+                    email__iexact=email,
+                    standard=standard,
+                    apprenticeship__isnull=False,
+                )
             )
-            .exists()
-        ):
-            self.add_error(
-                "email",
-                forms.ValidationError(
-                    "This person already has a pending invitation onto this standard: resend it "
-                    "from the organisation page instead.",
-                    code="already_invited",
-                ),
-            )
+            if state:
+                self.add_error(
+                    "email",
+                    forms.ValidationError(
+                        f"This person already has {state} invitation onto this standard: resend "
+                        "it from the organisation page instead.",
+                        code="already_invited",
+                    ),
+                )
         return cleaned_data
 
 
 class MemberInviteForm(InviteFormMixin, forms.Form):
-    email = forms.EmailField(label="E-mail address")
-    full_name = forms.CharField(label="Full name", max_length=200)
+    submission_key = submission_key_field()
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    full_name = forms.CharField(label="Full name", max_length=200, validators=[no_bidi_controls])
     role = forms.ChoiceField(
         choices=Membership.Role.choices,
         initial=Membership.Role.MENTOR,
@@ -193,15 +228,12 @@ class MemberInviteForm(InviteFormMixin, forms.Form):
             raise forms.ValidationError(
                 "This person is already a member of the organisation.", code="already_member"
             )
-        if (
-            Invitation.objects.pending()
-            .filter(
-                organisation=self.organisation, kind=Invitation.Kind.MEMBER, email__iexact=email
-            )
-            .exists()
-        ):
+        state = _open_invitation_state(
+            self.organisation.invitations.filter(kind=Invitation.Kind.MEMBER, email__iexact=email)
+        )
+        if state:
             raise forms.ValidationError(
-                "This person already has a pending invitation: resend it instead.",
+                f"This person already has {state} invitation: resend it instead.",
                 code="already_invited",
             )
         return email
@@ -225,6 +257,11 @@ class ApprenticeshipForm(forms.ModelForm):
             mentors = mentors.exclude(pk=self.instance.apprentice_id)
         self.fields["mentor"].queryset = mentors.order_by("full_name", "email")
         self.fields["mentor"].empty_label = "No mentor"
+        if self.instance.standard_id:
+            self.fields["planned_end_date"].help_text = (
+                f"{DURATION_HELP} {self.instance.standard.reference} is "
+                f"{typical_duration(self.instance.standard)}."
+            )
         self.fields[
             "mentor"
         ].help_text = "A manager or mentor of the organisation; never the apprentice themselves."

@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.once import created_once
+
 from .models import (
     INVITATION_VALID_DAYS,
     Apprenticeship,
@@ -40,16 +42,35 @@ class InvitationError(Exception):
         self.reason = reason
 
 
-def organisation_create(*, user, name):
-    """Create an organisation with ``user`` as its first manager."""
-    with transaction.atomic():
-        organisation = Organisation(name=name.strip())
-        organisation.full_clean()
-        organisation.save()
-        Membership.objects.create(
-            user=user, organisation=organisation, role=Membership.Role.MANAGER
-        )
-    return organisation
+def organisation_create(*, user, name, submission_key=None):
+    """Create an organisation with ``user`` as its first manager; once per form sent
+    (AlreadySubmitted with the one the same form made before)."""
+
+    def create():
+        with transaction.atomic():
+            organisation = Organisation(name=name.strip(), submission_key=submission_key)
+            organisation.full_clean(exclude=["submission_key"])
+            organisation.save()
+            Membership.objects.create(
+                user=user, organisation=organisation, role=Membership.Role.MANAGER
+            )
+        return organisation
+
+    return created_once(Organisation.objects.filter(memberships__user=user), submission_key, create)
+
+
+def _open_invitation(organisation, kind, email, standard=None):
+    """The open invitation the one-open-invitation rules would clash with, or None."""
+    invitations = Invitation.objects.filter(
+        organisation=organisation,
+        kind=kind,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    )
+    if kind == Invitation.Kind.APPRENTICE:
+        invitations = invitations.filter(standard=standard, apprenticeship__isnull=False)
+    return invitations.first()
 
 
 def _send_invitation(invitation, token, build_url):
@@ -72,7 +93,7 @@ def _issue(invitation, build_url):
     invitation.token_hash = hash_token(token)
     invitation.sent_at = now
     invitation.expires_at = now + timedelta(days=INVITATION_VALID_DAYS)
-    invitation.full_clean(exclude=["token_hash"])
+    invitation.full_clean(exclude=["token_hash", "submission_key"])
     invitation.save()
     _send_invitation(invitation, token, build_url)
     return token
@@ -91,8 +112,49 @@ def apprentice_invite(
     weekly_hours=None,
     otj_target_hours=None,
     build_url,
+    submission_key=None,
 ):
-    """Create a pending apprenticeship and invite its apprentice by e-mail."""
+    """Create a pending apprenticeship and invite its apprentice by e-mail. A second invitation
+    of the same person onto the same standard while one is open raises AlreadySubmitted with
+    the open one (the database holds the rule, so two sent at once make one)."""
+    return created_once(
+        organisation.invitations.all(),
+        submission_key,
+        lambda: _apprentice_invite(
+            organisation=organisation,
+            invited_by=invited_by,
+            email=email,
+            full_name=full_name,
+            standard=standard,
+            start_date=start_date,
+            planned_end_date=planned_end_date,
+            mentor=mentor,
+            weekly_hours=weekly_hours,
+            otj_target_hours=otj_target_hours,
+            build_url=build_url,
+            submission_key=submission_key,
+        ),
+        existing=lambda: _open_invitation(
+            organisation, Invitation.Kind.APPRENTICE, email, standard
+        ),
+    )
+
+
+def _apprentice_invite(
+    *,
+    organisation,
+    invited_by,
+    email,
+    full_name,
+    standard,
+    start_date,
+    planned_end_date,
+    mentor,
+    weekly_hours,
+    otj_target_hours,
+    build_url,
+    submission_key,
+):
     with transaction.atomic():
         apprenticeship = Apprenticeship(
             standard=standard,
@@ -118,27 +180,42 @@ def apprentice_invite(
             organisation=organisation,
             kind=Invitation.Kind.APPRENTICE,
             apprenticeship=apprenticeship,
+            standard=standard,
             email=email,
             full_name=full_name,
             invited_by=invited_by,
+            submission_key=submission_key,
         )
         _issue(invitation, build_url)
     return invitation
 
 
-def member_invite(*, organisation, invited_by, email, full_name, role, build_url):
-    """Invite someone into the organisation as a manager or mentor."""
-    with transaction.atomic():
-        invitation = Invitation(
-            organisation=organisation,
-            kind=Invitation.Kind.MEMBER,
-            role=role,
-            email=email,
-            full_name=full_name,
-            invited_by=invited_by,
-        )
-        _issue(invitation, build_url)
-    return invitation
+def member_invite(
+    *, organisation, invited_by, email, full_name, role, build_url, submission_key=None
+):
+    """Invite someone into the organisation as a manager or mentor; AlreadySubmitted with the
+    open invitation when they have one (as for apprentice_invite)."""
+
+    def create():
+        with transaction.atomic():
+            invitation = Invitation(
+                organisation=organisation,
+                kind=Invitation.Kind.MEMBER,
+                role=role,
+                email=email,
+                full_name=full_name,
+                invited_by=invited_by,
+                submission_key=submission_key,
+            )
+            _issue(invitation, build_url)
+        return invitation
+
+    return created_once(
+        organisation.invitations.all(),
+        submission_key,
+        create,
+        existing=lambda: _open_invitation(organisation, Invitation.Kind.MEMBER, email),
+    )
 
 
 def invitation_resend(*, invitation, build_url):

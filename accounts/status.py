@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Apprenticeship, StatusChange, apprenticeships_changed
+from .models import Apprenticeship, Invitation, StatusChange, apprenticeships_changed
 from .permissions import Action, check, may
 
 S = Apprenticeship.Status
@@ -92,7 +92,14 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
         StatusChange.objects.create(
             apprenticeship=locked, old_status=before, new_status=to, by=by, note=reason
         )
-        Apprenticeship.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+        now = timezone.now()
+        Apprenticeship.objects.filter(pk=locked.pk).update(status=to, updated_at=now)
+        if before == S.PENDING and to != S.ACTIVE:
+            # Withdrawn before anyone joined: its invitation goes with it, so the link can
+            # never bring it back.
+            Invitation.objects.filter(
+                apprenticeship=locked, accepted_at__isnull=True, revoked_at__isnull=True
+            ).update(revoked_at=now, revoked_by=by)
         apprenticeships_changed.send(sender=Apprenticeship, ids=[locked.pk])
     apprenticeship.refresh_from_db(fields=["status", "updated_at"])
     return apprenticeship

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from core import converters  # noqa: F401 (registers the path converters used below)
+
 from . import views
 
 app_name = "accounts"
@@ -8,21 +10,21 @@ urlpatterns = [
     path("get-started/", views.get_started, name="get-started"),
     path("profile/", views.profile, name="profile"),
     path("profile/delete/", views.account_delete, name="account-delete"),
-    path("apprenticeships/<int:pk>/edit/", views.apprenticeship_edit, name="apprenticeship-edit"),
+    path("apprenticeships/<id:pk>/edit/", views.apprenticeship_edit, name="apprenticeship-edit"),
     path(
-        "apprenticeships/<int:pk>/status/",
+        "apprenticeships/<id:pk>/status/",
         views.apprenticeship_status,
         name="apprenticeship-status",
     ),
     path("organisations/new/", views.organisation_create_view, name="organisation-create"),
-    path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
+    path("organisations/<id:pk>/", views.organisation_detail, name="organisation-detail"),
     path(
-        "organisations/<int:pk>/invite-apprentice/",
+        "organisations/<id:pk>/invite-apprentice/",
         views.apprentice_invite_view,
         name="apprentice-invite",
     ),
-    path("organisations/<int:pk>/invite-member/", views.member_invite_view, name="member-invite"),
-    path("invitations/<int:pk>/resend/", views.invitation_resend_view, name="invitation-resend"),
-    path("invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation-revoke"),
-    path("invite/<str:token>/", views.invitation_accept_view, name="invitation-accept"),
+    path("organisations/<id:pk>/invite-member/", views.member_invite_view, name="member-invite"),
+    path("invitations/<id:pk>/resend/", views.invitation_resend_view, name="invitation-resend"),
+    path("invitations/<id:pk>/revoke/", views.invitation_revoke_view, name="invitation-revoke"),
+    path("invite/<token:token>/", views.invitation_accept_view, name="invitation-accept"),
 ]

@@ -1,4 +1,6 @@
 from allauth.account.adapter import get_adapter
+from allauth.core import ratelimit
+from allauth.core.exceptions import RateLimited
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -7,6 +9,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+
+from core.once import AlreadySubmitted, already_submitted
 
 from .forms import (
     ApprenticeInviteForm,
@@ -17,7 +21,7 @@ from .forms import (
     ProfileForm,
     StatusChangeForm,
 )
-from .models import Apprenticeship, Invitation, User
+from .models import Apprenticeship, Invitation, Organisation, User
 from .permissions import Action, get_apprenticeship_for, get_organisation_for
 from .services import (
     InvitationError,
@@ -37,6 +41,17 @@ MAIL_FAILED = (
     "The invitation e-mail could not be sent, so nothing was saved. Please try again in a "
     "moment; if it keeps failing, tell your administrator."
 )
+TOO_MANY_INVITATIONS = (
+    "You have sent a lot of invitations in a short time, so this one was not sent. Please try "
+    "again in a few minutes."
+)
+
+
+def _count_invitation(request):
+    """Count an invitation e-mail against the user's limit (ACCOUNT_RATE_LIMITS["invitation"]);
+    raise RateLimited when it is used up. Each one goes to an address typed in: without a
+    limit, any account that can invite could mail the world from our address."""
+    ratelimit.consume(request, action="invitation", user=request.user, raise_exception=True)
 
 
 def _invitation(request, pk):
@@ -47,6 +62,21 @@ def _invitation(request, pk):
     )
     get_organisation_for(request.user, invitation.organisation_id, action=Action.MANAGE_PEOPLE)
     return invitation
+
+
+def _made_before(request, obj, message):
+    """The answer to a form sent again: what the first sending made, and no error."""
+    messages.info(request, message)
+    return redirect(obj)
+
+
+def _invited_before(request, invitation):
+    return _made_before(
+        request,
+        invitation.organisation,
+        f"{invitation.full_name} was already invited at {invitation.email} "
+        f"({invitation.get_state_display().lower()}); no second invitation was sent.",
+    )
 
 
 @login_required
@@ -104,10 +134,19 @@ def apprenticeship_status(request, pk):
 @login_required
 def organisation_create_view(request):
     form = OrganisationForm(request.POST or None)
+    mine = Organisation.objects.filter(memberships__user=request.user)
+    if request.method == "POST" and (done := already_submitted(request, mine)):
+        return _made_before(request, done, f"{done} was set up already; here it is.")
     if request.method == "POST" and form.is_valid():
-        organisation = organisation_create(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, f"{organisation} is set up, with you as its manager.")
-        return redirect(organisation)
+        try:
+            organisation = organisation_create(user=request.user, **form.cleaned_data)
+        except AlreadySubmitted as exc:
+            return _made_before(request, exc.obj, f"{exc.obj} was set up already; here it is.")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{organisation} is set up, with you as its manager.")
+            return redirect(organisation)
     return render(request, "accounts/organisation_form.html", {"form": form})
 
 
@@ -137,60 +176,66 @@ def organisation_detail(request, pk):
     )
 
 
-@login_required
-def apprentice_invite_view(request, pk):
+def _invite_view(request, pk, form_class, invite, template, sent):
+    """An invitation form: sent once (a repeat answers with the invitation it made), within the
+    invitation rate limit, and nothing saved when the e-mail cannot go. ``sent(invitation)`` is
+    the message once it has."""
     organisation, _ = get_organisation_for(request.user, pk, action=Action.MANAGE_PEOPLE)
-    form = ApprenticeInviteForm(request.POST or None, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            invitation = apprentice_invite(
-                organisation=organisation,
-                invited_by=request.user,
-                build_url=request.build_absolute_uri,
-                **data,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        except InvitationNotSent:
-            form.add_error(None, MAIL_FAILED)
-        else:
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.full_name} at {invitation.email}. The "
-                f"apprenticeship starts once they accept it.",
-            )
-            return redirect(organisation)
-    return render(
-        request,
-        "accounts/apprentice_invite.html",
-        {"organisation": organisation, "form": form},
-    )
-
-
-@login_required
-def member_invite_view(request, pk):
-    organisation, _ = get_organisation_for(request.user, pk, action=Action.MANAGE_PEOPLE)
-    form = MemberInviteForm(request.POST or None, organisation=organisation)
+    form = form_class(request.POST or None, organisation=organisation)
+    status = 200
+    if request.method == "POST" and (done := already_submitted(request, organisation.invitations)):
+        return _invited_before(request, done)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = member_invite(
+            _count_invitation(request)
+            invitation = invite(
                 organisation=organisation,
                 invited_by=request.user,
                 build_url=request.build_absolute_uri,
                 **form.cleaned_data,
             )
+        except RateLimited:
+            form.add_error(None, TOO_MANY_INVITATIONS)
+            status = 429
+        except AlreadySubmitted as exc:
+            return _invited_before(request, exc.obj)
+        except ValidationError as exc:
+            form.add_error(None, exc)
         except InvitationNotSent:
             form.add_error(None, MAIL_FAILED)
         else:
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.full_name} at {invitation.email} to join as "
-                f"{invitation.get_role_display().lower()}.",
-            )
+            messages.success(request, sent(invitation))
             return redirect(organisation)
-    return render(
-        request, "accounts/member_invite.html", {"organisation": organisation, "form": form}
+    return render(request, template, {"organisation": organisation, "form": form}, status=status)
+
+
+@login_required
+def apprentice_invite_view(request, pk):
+    return _invite_view(
+        request,
+        pk,
+        ApprenticeInviteForm,
+        apprentice_invite,
+        "accounts/apprentice_invite.html",
+        lambda invitation: (
+            f"Invitation sent to {invitation.full_name} at {invitation.email}. "
+            "The apprenticeship starts once they accept it."
+        ),
+    )
+
+
+@login_required
+def member_invite_view(request, pk):
+    return _invite_view(
+        request,
+        pk,
+        MemberInviteForm,
+        member_invite,
+        "accounts/member_invite.html",
+        lambda invitation: (
+            f"Invitation sent to {invitation.full_name} at {invitation.email} to "
+            f"join as {invitation.get_role_display().lower()}."
+        ),
     )
 
 
@@ -199,7 +244,10 @@ def member_invite_view(request, pk):
 def invitation_resend_view(request, pk):
     invitation = _invitation(request, pk)
     try:
+        _count_invitation(request)
         invitation_resend(invitation=invitation, build_url=request.build_absolute_uri)
+    except RateLimited:
+        messages.error(request, TOO_MANY_INVITATIONS)
     except InvitationError:
         messages.error(request, "That invitation can no longer be sent again.")
     except InvitationNotSent:

@@ -87,10 +87,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RefuseMalformedQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -145,7 +147,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # dashboard's correlated subqueries are (the planner cannot know most of them never run):
     # compiling took 50 ms to save 5. This app's queries are short; JIT stays off.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several server processes writing at once: a transaction takes the write lock when it
+    # begins (IMMEDIATE), so two never both read and then fail to upgrade to writing ("database
+    # is locked" at once, whatever the timeout); a writer waits up to `timeout` seconds for
+    # another; WAL lets reads go on during a write; NORMAL syncs at checkpoints, safe with WAL.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# "default" is shared by every server process, as allauth's rate limits must be (a count kept
+# per process lets four workers take four times the tries): Redis when REDIS_URL is set (e.g.
+# redis://127.0.0.1:6379/0), else a table in the database, made by core's migration. "local" is
+# each process's own memory, for what is read on every page and keyed so it is never stale.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            # Room for every counter in use: culling a full table would forget some.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    ),
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -176,7 +207,16 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_USER_DISPLAY = str
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Skills Tracker] "
-# allauth's rate limits (failed logins, password resets, ...) stay at their defaults.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's rate limits (failed logins, password resets, ...) stay at their defaults, counted per
+# client address; "invitation" is ours: the invitation e-mails a manager may send (resends too).
+ACCOUNT_RATE_LIMITS = {"invitation": "10/m/user,100/d/user"}
+# Behind proxies the client's address is not REMOTE_ADDR (every client would share the proxy's
+# and its limits): either the number of proxies of ours that append to X-Forwarded-For, or the
+# header a proxy of ours sets to the client's address (e.g. X-Real-IP). Never set either without
+# such a proxy: clients could then claim any address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -205,6 +245,18 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # storage is a STORAGES["default"] setting away. Files are never served from a public URL, only
 # through a view that checks who may see them.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# A request's form fields (not its files) are held in memory: past 2.5 MB, far above the
+# largest form (a skills scan with every comment at its 2,000 characters), the answer is a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# An uploaded file is held in memory up to 2.5 MB and written to a temporary file past that.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# tracker's handler comes first: it passes on no byte of an attachment past its 10 MB limit, nor
+# any of a request too long for a file within it, so such a file is never kept whole.
+FILE_UPLOAD_HANDLERS = [
+    "tracker.files.AttachmentSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
@@ -220,6 +272,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds to wait for the mail server: without it a server that does not answer holds the
+# request (and the worker) until the connection gives up on its own.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Skills Tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

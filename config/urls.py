@@ -1,8 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 admin.site.site_header = "Skills Tracker administration"
 admin.site.site_title = "Skills Tracker admin"
+# One way in, with allauth's limits on failed logins (the admin's own form has none): the admin's
+# login page sends anyone not logged in to the site's login page, and refuses non-staff.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("standards/", include("standards.urls")),

@@ -1,14 +1,17 @@
-"""CSV downloads. Every text cell is escaped so that a spreadsheet never runs it as a formula,
-whoever typed it; numbers, dates and booleans are written as they are."""
+"""CSV downloads. Every cell, the header's too, goes through csv_safe, so that a spreadsheet
+never runs text as a formula, whoever typed it; numbers, dates and booleans are written as they
+are. This is the project's only CSV writer (tests/test_csv_downloads.py checks that)."""
 
 import csv
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-# A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text starting with one of these is read as a formula by Excel, LibreOffice or Sheets, also
+# after spaces, line breaks or double quotes, which some of them skip when they open a file.
+FORMULA_START = re.compile(r'[\s"]*[=+\-@\t\r]')
 
 
 def csv_safe(value):
@@ -24,7 +27,11 @@ def csv_safe(value):
     if isinstance(value, int | float | Decimal):
         return value
     text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return f"'{text}" if FORMULA_START.match(text) else text
+
+
+def _cells(row):
+    return [csv_safe(cell) for cell in row]
 
 
 class _Echo:
@@ -43,8 +50,8 @@ def csv_response(filename, header, rows):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _disposition(filename)
     writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([csv_safe(cell) for cell in row] for row in rows)
+    writer.writerow(_cells(header))
+    writer.writerows(_cells(row) for row in rows)
     return response
 
 
@@ -53,9 +60,9 @@ def csv_stream(filename, header, rows):
     writer = csv.writer(_Echo())
 
     def lines():
-        yield writer.writerow(header)
+        yield writer.writerow(_cells(header))
         for row in rows:
-            yield writer.writerow([csv_safe(cell) for cell in row])
+            yield writer.writerow(_cells(row))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _disposition(filename)

@@ -1,6 +1,8 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
+from core import converters  # noqa: F401 (registers the path converters used below)
+
 from . import views
 
 app_name = "progress"
@@ -11,9 +13,9 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.csv", views.dashboard_csv, name="dashboard-csv"),
     path("evidence/to-review/", views.evidence_queue, name="evidence-queue"),
-    path("apprenticeships/<int:pk>/", views.apprenticeship_home, name="apprenticeship-home"),
-    path("apprenticeships/<int:pk>/gateway/", views.gateway, name="gateway"),
-    path("apprenticeships/<int:pk>/gateway/mark/", views.gateway_mark, name="gateway-mark"),
-    path("apprenticeships/<int:pk>/portfolio/", views.portfolio_view, name="portfolio"),
-    path("apprenticeships/<int:pk>/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
+    path("apprenticeships/<id:pk>/", views.apprenticeship_home, name="apprenticeship-home"),
+    path("apprenticeships/<id:pk>/gateway/", views.gateway, name="gateway"),
+    path("apprenticeships/<id:pk>/gateway/mark/", views.gateway_mark, name="gateway-mark"),
+    path("apprenticeships/<id:pk>/portfolio/", views.portfolio_view, name="portfolio"),
+    path("apprenticeships/<id:pk>/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
 ]

@@ -18,6 +18,7 @@ from tracker.models import Evidence
 from tracker.selectors import QUEUE_FIELDS, queue_items
 
 from . import dashboard as table
+from .forms import GatewayForm
 from .selectors import gateway_for, home_page, portfolio
 
 
@@ -89,31 +90,37 @@ def dashboard_csv(request):
     )
 
 
+def _gateway_page(request, apprenticeship, role, form):
+    context = {"apprenticeship": apprenticeship, "role": role, "form": form}
+    return render(
+        request, "progress/gateway.html", {**context, "gateway": gateway_for(apprenticeship)}
+    )
+
+
 @login_required
 def gateway(request, pk):
     """The gateway checklist, and the confirmation that marks the apprenticeship at gateway."""
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, action=Action.MARK_GATEWAY, queryset=Apprenticeship.objects.for_list()
     )
-    return render(
-        request,
-        "progress/gateway.html",
-        {"apprenticeship": apprenticeship, "role": role, "gateway": gateway_for(apprenticeship)},
-    )
+    return _gateway_page(request, apprenticeship, role, GatewayForm())
 
 
 @login_required
 @require_POST
 def gateway_mark(request, pk):
-    apprenticeship, _ = get_apprenticeship_for(
+    apprenticeship, role = get_apprenticeship_for(
         request.user, pk, action=Action.MARK_GATEWAY, queryset=Apprenticeship.objects.for_list()
     )
+    form = GatewayForm(request.POST)
+    if not form.is_valid():
+        return _gateway_page(request, apprenticeship, role, form)
     try:
         apprenticeship_status_change(
             apprenticeship=apprenticeship,
             to=Apprenticeship.Status.GATEWAY,
             by=request.user,
-            reason=request.POST.get("note", "")[:2000],
+            reason=form.cleaned_data["note"],
         )
     except StatusError as exc:
         messages.error(request, str(exc))

@@ -1,11 +1,13 @@
 from django.urls import path
 
+from core import converters  # noqa: F401 (registers the path converters used below)
+
 from . import views
 
 app_name = "standards"
 
 urlpatterns = [
     path("", views.StandardListView.as_view(), name="standard-list"),
-    path("<str:reference>/", views.standard_latest, name="standard-latest"),
-    path("<str:reference>/<str:version>/", views.standard_detail, name="standard-detail"),
+    path("<reference:reference>/", views.standard_latest, name="standard-latest"),
+    path("<reference:reference>/<version:version>/", views.standard_detail, name="standard-detail"),
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.cache import cache as shared_cache
+from django.core.cache import caches
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
@@ -144,16 +144,17 @@ def _revalidated_each_time(view):
 
 
 def standard_content(standard, content_key):
-    """The page's content for this version of the standard, rendered once in any process that
-    shares the cache: an edit or a deploy changes the key, so no stale copy is ever read. It is
-    rendered without the request, so nothing of the user's can be cached into it."""
+    """The page's content for this version of the standard, rendered once per process and kept
+    in its own cache (a shared one would cost a query or a round trip on a page served in one):
+    an edit or a deploy changes the key, so no stale copy is ever read. It is rendered without
+    the request, so nothing of the user's can be cached into it."""
     cache_key = f"standards:content:{content_key}"
-    html = shared_cache.get(cache_key)
+    html = caches["local"].get(cache_key)
     if html is None:
         structure = selectors.standard_structure(standard)
         # A SafeString, and it stays one through the cache's pickling.
         html = render_to_string(CONTENT_TEMPLATE, {"standard": standard, "structure": structure})
-        shared_cache.set(cache_key, html, CONTENT_CACHE_SECONDS)
+        caches["local"].set(cache_key, html, CONTENT_CACHE_SECONDS)
     return html
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 
 from accounts.models import Membership
@@ -43,16 +43,27 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    """allauth's rate limits live in the cache: every test starts with none used. So do the
-    standards' structures kept per process."""
+def _clear_cache(request):
+    """Every test starts with nothing kept: allauth's rate limits, in the shared cache (a table
+    of the test database, which tests that commit leave behind, so it is emptied after them
+    too), the per-process cache and the standards' structures kept per process."""
     from standards.selectors import forget_structures
 
-    cache.clear()
-    forget_structures()
+    uses_database = request.node.get_closest_marker("django_db") or (
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if uses_database:
+        request.getfixturevalue("db")  # first, so the table can be emptied before and after
+
+    def clear():
+        if uses_database:
+            cache.clear()
+        caches["local"].clear()
+        forget_structures()
+
+    clear()
     yield
-    cache.clear()
-    forget_structures()
+    clear()
 
 
 def verified_user(email, full_name, **fields):

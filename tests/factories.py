@@ -121,6 +121,9 @@ class InvitationFactory(DjangoModelFactory):
         apprentice=None,
         status=Apprenticeship.Status.PENDING,
     )
+    standard = factory.LazyAttribute(
+        lambda o: o.apprenticeship.standard if o.apprenticeship else None
+    )
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     full_name = factory.Faker("name", locale="en_GB")
     token_hash = factory.LazyFunction(lambda: hash_token(secrets.token_urlsafe(32)))

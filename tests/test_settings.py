@@ -73,14 +73,7 @@ def test_database_url_chooses_the_database(url, engine):
     assert result.stdout.strip() == engine, result.stderr
 
 
-@pytest.mark.parametrize(
-    ("url", "options"),
-    [
-        ("postgres://postgres@127.0.0.1:5432/x", "{'options': '-c jit=off'}"),
-        ("sqlite:////tmp/x.sqlite3", "{}"),
-    ],
-)
-def test_postgresql_connections_turn_jit_off(url, options):
+def database_options(url):
     result = manage(
         "shell",
         "-c",
@@ -89,4 +82,65 @@ def test_postgresql_connections_turn_jit_off(url, options):
         DATABASE_URL=url,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == options
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_postgresql_connections_turn_jit_off_and_nothing_else():
+    options = database_options("postgres://postgres@127.0.0.1:5432/x")
+    assert options == "{'options': '-c jit=off'}"
+
+
+def test_sqlite_is_set_up_for_writers_in_several_processes():
+    """Writers wait for each other instead of failing with "database is locked"."""
+    options = database_options("sqlite:////tmp/x.sqlite3")
+    assert options == str(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
+
+SHOW = (
+    "from django.conf import settings as s; "
+    "print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'), "
+    "s.CACHES['local']['BACKEND'], s.ALLAUTH_TRUSTED_PROXY_COUNT, "
+    "s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER, s.EMAIL_TIMEOUT)"
+)
+
+
+def shown(**env):
+    unset = dict.fromkeys(
+        ["REDIS_URL", "TRUSTED_PROXY_COUNT", "TRUSTED_CLIENT_IP_HEADER", "EMAIL_TIMEOUT"], ""
+    )
+    result = manage("shell", "-c", SHOW, DEBUG="1", **{**unset, **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()
+
+
+def test_by_default_the_shared_cache_is_a_database_table_and_no_proxy_is_trusted():
+    assert shown() == [
+        "django.core.cache.backends.db.DatabaseCache",
+        "django_cache",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "0",
+        "None",
+        "10",
+    ]
+
+
+def test_redis_proxies_and_the_mail_timeout_come_from_the_environment():
+    assert shown(
+        REDIS_URL="redis://127.0.0.1:6379/1",
+        TRUSTED_PROXY_COUNT="2",
+        TRUSTED_CLIENT_IP_HEADER="X-Real-IP",
+        EMAIL_TIMEOUT="3",
+    ) == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/1",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "2",
+        "X-Real-IP",
+        "3",
+    ]

@@ -4,6 +4,7 @@ status of every request is read from accounts.permissions.PERMISSIONS (tests/tes
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from accounts.permissions import Action, Role
 
@@ -80,14 +81,15 @@ def _duty(number):
 
 EVIDENCE_FORM = {
     "title": "Walked",
-    "occurred_on": "2026-01-10",
+    # Today: within every apprenticeship of the world, whenever the walk runs.
+    "occurred_on": date.today().isoformat(),
     "activity_type": "project_work",
     "off_the_job_hours": "1",
     "description": "",
     "url": "",
 }
 REVIEW_FORM = {
-    "held_on": "2026-01-10",
+    "held_on": date.today().isoformat(),
     "next_due_on": "",
     "progress": "Fine.",
     "actions": "More.",

@@ -27,7 +27,10 @@ class EvidenceAdmin(admin.ModelAdmin):
     list_select_related = ["apprenticeship__apprentice"]
     raw_id_fields = ["apprenticeship"]
     filter_horizontal = ["ksbs"]
+    # The file is the apprentice's, checked as they attached it (tracker.files): never replaced
+    # here, where no check runs.
     readonly_fields = [
+        "attachment",
         "attachment_name",
         "attachment_type",
         "submitted_at",

@@ -1,15 +1,25 @@
 """Check an uploaded attachment by its name and its content, so a renamed program or web page
-is never stored and then served back as if it were a harmless document."""
+is never stored and then served back as if it were a harmless document; and by its size as it
+arrives, so a file too large is never kept whole."""
 
 import codecs
+import io
 import os
 import zipfile
 import zlib
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 from django.template.defaultfilters import filesizeformat
 
+from core.validators import BIDI_CONTROLS
+
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# The headers of a form's parts, beside the file and the fields' data (which
+# DATA_UPLOAD_MAX_MEMORY_SIZE bounds): a few dozen bytes each, a part per ticked KSB.
+PART_HEADERS_BYTES = 64 * 1024
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT_TYPE = "application/vnd.oasis.opendocument.text"
 ALLOWED = {
@@ -77,9 +87,15 @@ def check_attachment(uploaded) -> str:
             code="extension",
             params={"name": name or "This file", "allowed": _allowed_extensions()},
         )
-    if uploaded.size > MAX_ATTACHMENT_BYTES:
+    if BIDI_CONTROLS.search(name):
         raise ValidationError(
-            "%(name)s is %(size)s; the limit is %(limit)s MB.",
+            "The file's name has hidden text-direction characters: rename the file and attach "
+            "it again.",
+            code="bidi_control",
+        )
+    if isinstance(uploaded, TooLargeUpload) or uploaded.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            "The file is larger than %(limit)s MB: %(name)s is %(size)s.",
             code="too_large",
             params={
                 "name": name,
@@ -171,3 +187,48 @@ def _looks_like(uploaded):
     if head.startswith(ZIP_MAGIC):
         return ZIP_CONTENTS.get(_zip_document(uploaded), "a ZIP archive")
     return next((label for magic, label in SIGNATURES if head.startswith(magic)), None)
+
+
+class TooLargeUpload(UploadedFile):
+    """A file refused for its size as it arrived: its name and size, and none of its content."""
+
+    def __init__(self, name, content_type, size):
+        super().__init__(io.BytesIO(), name, content_type, size)
+
+
+class AttachmentSizeLimit(FileUploadHandler):
+    """The first upload handler (FILE_UPLOAD_HANDLERS): a file over MAX_ATTACHMENT_BYTES is
+    never kept whole, in memory or on disk. When the request's Content-Length is too long for a
+    file that fits, none of its files' bytes go on to the handlers that store them; otherwise
+    the bytes are counted, and none past the limit go on. The form then gets a TooLargeUpload,
+    which check_attachment refuses beside the field. Only the file is skipped (StopUpload would
+    stop reading the request), so the fields after it, the KSBs and the button pressed, still
+    come back to the form as they were sent."""
+
+    request_too_long = False
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        fields = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        limit = MAX_ATTACHMENT_BYTES + fields + PART_HEADERS_BYTES
+        self.request_too_long = content_length > limit
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        if self.request_too_long:
+            raise StopFutureHandlers
+
+    def receive_data_chunk(self, raw_data, start):
+        if self.request_too_long or start + len(raw_data) > MAX_ATTACHMENT_BYTES:
+            return None
+        return raw_data
+
+    def file_complete(self, file_size):
+        if not (self.request_too_long or file_size > MAX_ATTACHMENT_BYTES):
+            return None
+        if not self.request_too_long:
+            # The handlers after this one hold the file's first bytes and will not be asked to
+            # complete it: they drop what they hold (a temporary file) now.
+            handlers = self.request.upload_handlers
+            for handler in handlers[handlers.index(self) + 1 :]:
+                handler.upload_interrupted()
+        return TooLargeUpload(self.file_name, self.content_type, file_size)

@@ -3,6 +3,9 @@ from datetime import date
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from accounts.rules import dated_record_errors, review_date_errors
+from core.fields import ModelMultipleIdField
+from core.once import submission_key_field
 from standards.models import KSB
 
 from .files import check_attachment
@@ -18,7 +21,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class KSBPickerField(forms.ModelMultipleChoiceField):
+class KSBPickerField(ModelMultipleIdField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
@@ -42,6 +45,7 @@ class EvidenceForm(forms.ModelForm):
         "at most 10 MB.",
     )
     remove_attachment = forms.BooleanField(label="Remove the current file", required=False)
+    submission_key = submission_key_field()
     ksbs = KSBPickerField(
         queryset=KSB.objects.none(),
         required=False,
@@ -111,8 +115,11 @@ class EvidenceForm(forms.ModelForm):
                 ),
             )
         occurred = cleaned_data.get("occurred_on")
-        if occurred and occurred > date.today():
-            self.add_error("occurred_on", "The date cannot be in the future.")
+        if occurred:
+            for field, error in dated_record_errors(
+                "occurred_on", occurred, self.apprenticeship.start_date, date.today(), "Evidence"
+            ).items():
+                self.add_error(field, error)
         return cleaned_data
 
     def model_fields(self):
@@ -179,6 +186,8 @@ class UndoSignOffForm(forms.Form):
 
 
 class ProgressReviewForm(forms.ModelForm):
+    submission_key = submission_key_field()
+
     class Meta:
         model = ProgressReview
         fields = ["held_on", "next_due_on", "progress", "actions"]
@@ -189,8 +198,9 @@ class ProgressReviewForm(forms.ModelForm):
             "actions": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, apprenticeship, **kwargs):
         super().__init__(*args, **kwargs)
+        self.apprenticeship = apprenticeship
         self.fields["next_due_on"].required = False
         self.fields["next_due_on"].help_text = "Leave empty for 12 weeks after the date held."
         if not self.instance.pk:
@@ -201,13 +211,17 @@ class ProgressReviewForm(forms.ModelForm):
     def clean(self):
         cleaned_data = super().clean()
         held, due = cleaned_data.get("held_on"), cleaned_data.get("next_due_on")
-        if held and not due:
+        if not held:
+            return cleaned_data
+        if held > date.today():
+            self.add_error("held_on", "Record a review once it has been held.")
+            return cleaned_data
+        errors = review_date_errors(held, due, self.apprenticeship.start_date, date.today())
+        for field, error in errors.items():
+            self.add_error(field, error)
+        if not due and not errors:
             cleaned_data["next_due_on"] = held + REVIEW_INTERVAL
             self.instance.next_due_on = cleaned_data["next_due_on"]
-        elif held and due and due <= held:
-            self.add_error("next_due_on", "The next review must come after this one.")
-        if held and held > date.today():
-            self.add_error("held_on", "Record a review once it has been held.")
         return cleaned_data
 
     def model_fields(self):

@@ -1,8 +1,10 @@
 import os
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Apprenticeship
+from accounts.rules import EARLIEST_DATE, LATEST_DATE, dated_record_errors, review_date_errors
+from core.once import submission_key_column
+from core.validators import no_bidi_controls
 from standards.models import KSB, Duty
 
 MAX_HOURS_PER_ENTRY = Decimal(24)
@@ -47,7 +52,7 @@ class Evidence(models.Model):
     apprenticeship = models.ForeignKey(
         Apprenticeship, on_delete=models.CASCADE, related_name="evidence"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[no_bidi_controls])
     description = models.TextField(blank=True)
     occurred_on = models.DateField("date")
     activity_type = models.CharField(
@@ -75,6 +80,8 @@ class Evidence(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The key of the form it was logged from: a form sent twice makes one (core.once).
+    submission_key = submission_key_column()
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -106,6 +113,11 @@ class Evidence(models.Model):
                 condition=Q(status__in=["draft", "submitted", "accepted", "changes_requested"]),
                 name="tracker_evidence_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(occurred_on__gte=EARLIEST_DATE, occurred_on__lte=LATEST_DATE),
+                name="tracker_evidence_date_in_range",
+                violation_error_message="The date must lie between 2000 and 2100.",
+            ),
         ]
 
     def __str__(self):
@@ -113,6 +125,21 @@ class Evidence(models.Model):
 
     def get_absolute_url(self):
         return reverse("tracker:evidence-detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        """Evidence and its hours are dated within the programme: not before the start, not in
+        the future (accounts.rules says why and how)."""
+        super().clean()
+        if self.occurred_on and self.apprenticeship_id:
+            errors = dated_record_errors(
+                "occurred_on",
+                self.occurred_on,
+                self.apprenticeship.start_date,
+                date.today(),
+                "Evidence",
+            )
+            if errors:
+                raise ValidationError(errors)
 
     @property
     def is_editable(self):
@@ -220,6 +247,7 @@ class ProgressReview(models.Model):
     apprentice_signed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    submission_key = submission_key_column()
 
     objects = ProgressReviewQuerySet.as_manager()
 
@@ -231,6 +259,11 @@ class ProgressReview(models.Model):
                 name="tracker_review_next_after_held",
                 violation_error_message="The next review must come after this one.",
             ),
+            models.CheckConstraint(
+                condition=Q(held_on__gte=EARLIEST_DATE, next_due_on__lte=LATEST_DATE),
+                name="tracker_review_dates_in_range",
+                violation_error_message="Review dates must lie between 2000 and 2100.",
+            ),
         ]
 
     def __str__(self):
@@ -238,6 +271,17 @@ class ProgressReview(models.Model):
 
     def get_absolute_url(self):
         return reverse("tracker:progress-review-detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        """Held within the programme and not in the future; the next one due after it and
+        within a year (accounts.rules)."""
+        super().clean()
+        if self.held_on and self.apprenticeship_id:
+            errors = review_date_errors(
+                self.held_on, self.next_due_on, self.apprenticeship.start_date, date.today()
+            )
+            if errors:
+                raise ValidationError(errors)
 
     @property
     def is_locked(self):

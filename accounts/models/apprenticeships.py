@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from standards.models import Standard
 
-from ..rules import duration_months, month_of_programme, otj_minimum_hours
+from ..rules import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    duration_months,
+    month_of_programme,
+    otj_minimum_hours,
+    programme_date_errors,
+)
 from .people import Membership, Organisation, User
 
 # Sent with ``ids`` by a write that changes apprenticeships without saving them one by one
@@ -108,6 +115,11 @@ class Apprenticeship(models.Model):
                 violation_error_message="The planned end date must be after the start date.",
             ),
             models.CheckConstraint(
+                condition=Q(start_date__gte=EARLIEST_DATE, planned_end_date__lte=LATEST_DATE),
+                name="accounts_apprenticeship_dates_in_range",
+                violation_error_message="Programme dates must lie between 2000 and 2100.",
+            ),
+            models.CheckConstraint(
                 condition=Q(otj_target_hours__gte=0),
                 name="accounts_apprenticeship_otj_not_negative",
             ),
@@ -175,11 +187,10 @@ class Apprenticeship(models.Model):
 
     def clean(self):
         super().clean()
-        if self.start_date and self.planned_end_date and self.planned_end_date <= self.start_date:
-            raise ValidationError(
-                {"planned_end_date": "The planned end date must be after the start date."},
-                code="end_before_start",
-            )
+        if self.start_date and self.planned_end_date and self._dates_changed():
+            errors = programme_date_errors(self.start_date, self.planned_end_date, date.today())
+            if errors:
+                raise ValidationError(errors)
         if self.mentor_id and self.mentor_id == self.apprentice_id:
             raise ValidationError(
                 {"mentor": "An apprentice cannot be their own mentor: choose someone else."},
@@ -196,6 +207,17 @@ class Apprenticeship(models.Model):
                 {"mentor": "The mentor must be a member of the organisation."},
                 code="mentor_not_member",
             )
+
+    def _dates_changed(self):
+        """A new apprenticeship, or one whose dates are being edited: the programme rules hold
+        for the dates as they are set; an edit of the mentor or hours alone does not fail on
+        a rule (the start a year ahead at most) that held when the dates were set."""
+        if self._state.adding or self.pk is None:
+            return True
+        saved = Apprenticeship.objects.filter(pk=self.pk).values("start_date", "planned_end_date")
+        return list(saved) != [
+            {"start_date": self.start_date, "planned_end_date": self.planned_end_date}
+        ]
 
     @property
     def default_otj_target_hours(self):

@@ -4,7 +4,12 @@ import hashlib
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+from core.once import submission_key_column
+from core.validators import no_bidi_controls
+from standards.models import Standard
 
 from .apprenticeships import Apprenticeship
 from .people import Membership, Organisation, User
@@ -69,11 +74,16 @@ class Invitation(models.Model):
         blank=True,
         related_name="invitations",
     )
+    # What an apprentice is invited onto, kept on the invitation so that the database can hold
+    # the rule of one open invitation per person and standard at an organisation.
+    standard = models.ForeignKey(
+        Standard, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     role = models.CharField(
         "role in the organisation", max_length=10, choices=Membership.Role, blank=True
     )
     email = models.EmailField("e-mail address")
-    full_name = models.CharField("full name", max_length=200)
+    full_name = models.CharField("full name", max_length=200, validators=[no_bidi_controls])
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # Empty once the person who sent it has deleted their account: it can still be resent.
     invited_by = models.ForeignKey(
@@ -90,6 +100,7 @@ class Invitation(models.Model):
     revoked_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    submission_key = submission_key_column()
 
     objects = InvitationQuerySet.as_manager()
 
@@ -100,6 +111,31 @@ class Invitation(models.Model):
                 condition=Q(kind="member", role__in=["manager", "mentor"])
                 | Q(kind="apprentice", role=""),
                 name="accounts_invitation_role_matches_kind",
+            ),
+            # One open (not accepted, not revoked) invitation per person into an organisation,
+            # and per person onto a standard there: the same invitation sent twice at once
+            # makes one. An expired one is resent, not invited afresh; one whose
+            # apprenticeship was deleted is void and no longer counts.
+            models.UniqueConstraint(
+                Lower("email"),
+                "organisation",
+                condition=Q(kind="member", accepted_at__isnull=True, revoked_at__isnull=True),
+                name="accounts_invitation_one_open_member",
+                violation_error_message="This person already has an open invitation.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "organisation",
+                "standard",
+                condition=Q(
+                    kind="apprentice",
+                    accepted_at__isnull=True,
+                    revoked_at__isnull=True,
+                    apprenticeship__isnull=False,
+                ),
+                name="accounts_invitation_one_open_apprentice",
+                violation_error_message="This person already has an open invitation onto this "
+                "standard.",
             ),
         ]
 

@@ -7,6 +7,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from core.once import submission_key_column
+from core.validators import no_bidi_controls
+
 
 class UserManager(BaseUserManager):
     """Users are found by e-mail address, whatever its case."""
@@ -46,7 +49,9 @@ class User(AbstractUser):
         unique=True,
         error_messages={"unique": "A user with this e-mail address already exists."},
     )
-    full_name = models.CharField("full name", max_length=200, blank=True)
+    full_name = models.CharField(
+        "full name", max_length=200, blank=True, validators=[no_bidi_controls]
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -115,8 +120,10 @@ class OrganisationQuerySet(models.QuerySet):
 class Organisation(models.Model):
     """An employer. Its managers see every apprenticeship of it; its mentors those they mentor."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[no_bidi_controls])
     created_at = models.DateTimeField(auto_now_add=True)
+    # The key of the form it was set up from: a form sent twice makes one (core.once).
+    submission_key = submission_key_column()
 
     objects = OrganisationQuerySet.as_manager()
 

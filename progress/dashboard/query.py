@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -127,16 +127,16 @@ def counts(user, tallies, params, today):
     mentor filter its choices, and their sums give the totals and how many rows the filters
     keep ("shown"), so the table's pages need no count of their own.
 
-    The groups are kept in the cache under the stamps of the organisations counted (see
-    OrganisationStamp), the day and the filters: until a tally of those organisations changes,
-    which moves a stamp in its own transaction, the next request reads them instead of every
-    row again."""
+    The groups are kept in the process's own cache (read on every page, they must cost no
+    query) under the stamps of the organisations counted (see OrganisationStamp), the day and
+    the filters: until a tally of those organisations changes, which moves a stamp in its own
+    transaction, the next request reads them instead of every row again."""
     filters = read_filters(params, [])
     key = _groups_key(user, filters, today)
-    groups = cache.get(key)
+    groups = caches["local"].get(key)
     if groups is None:
         groups = _groups(tallies, _kept(filters, today, mentor=False), today)
-        cache.set(key, groups, GROUPS_KEPT_SECONDS)
+        caches["local"].set(key, groups, GROUPS_KEPT_SECONDS)
     mentor_ids = [group["mentor"] for group in groups if group["mentor"] is not None]
     filters = read_filters(
         params, list(User.objects.filter(pk__in=mentor_ids).order_by("full_name", "email"))
@@ -211,12 +211,12 @@ def evidence_waiting_for(user):
     the sum of the tallies of the apprenticeships they supervise, kept in the cache under the
     same stamps as the dashboard's counts, so it is read again only after a change."""
     key = _key("queue:evidence", user)
-    waiting = cache.get(key)
+    waiting = caches["local"].get(key)
     if waiting is None:
         waiting = Tally.objects.filter(apprenticeships_where(user, EMPLOYER)).aggregate(
             waiting=Coalesce(Sum("evidence_waiting"), Value(0))
         )["waiting"]
-        cache.set(key, waiting, GROUPS_KEPT_SECONDS)
+        caches["local"].set(key, waiting, GROUPS_KEPT_SECONDS)
     return waiting
 
 

@@ -13,10 +13,18 @@ def test_text_that_starts_like_a_formula_is_escaped(start):
     assert csv_safe(f"{start}SUM(A1:A9)") == f"'{start}SUM(A1:A9)"
 
 
+@pytest.mark.parametrize("text", [" =1+1", "  @SUM(1)", "\n-2+3", '"=1+1"', ' "+cmd'])
+def test_text_that_starts_like_a_formula_after_spaces_or_quotes_is_escaped(text):
+    assert csv_safe(text) == f"'{text}"
+
+
 @pytest.mark.parametrize(
     ("value", "cell"),
     [
         ("Plain text", "Plain text"),
+        (" indented", " indented"),
+        ('"Quoted"', '"Quoted"'),
+        ("'=already text", "'=already text"),
         ("a=b", "a=b"),
         ("", ""),
         (None, ""),
@@ -46,3 +54,9 @@ def test_a_streamed_download_escapes_the_same_way():
     body = b"".join(response.streaming_content).decode()
     assert list(csv.reader(io.StringIO(body))) == [["a"], ["'@cmd"], ["ok"]]
     assert response["Content-Disposition"] == 'attachment; filename="y.csv"'
+
+
+def test_the_header_goes_through_the_same_escaping():
+    for response in (csv_response("x.csv", ["=a", "b"], []), csv_stream("y.csv", ["@a"], [])):
+        body = b"".join(response).decode()
+        assert next(csv.reader(io.StringIO(body)))[0] in {"'=a", "'@a"}

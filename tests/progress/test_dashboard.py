@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -252,7 +252,7 @@ def test_dashboard_queries_do_not_grow_with_apprenticeships(
         ({"status": "active", "ready": "1"}, 7),  # no row is ready: no page to read
         ({"status": "active", "mentor": str(mentor.pk)}, 9),
     ):
-        cache.clear()
+        caches["local"].clear()
         with django_assert_num_queries(queries):
             client.get(DASHBOARD, params)
         with django_assert_num_queries(queries - 1):
@@ -509,7 +509,7 @@ def test_the_hours_sort_puts_the_most_slack_first(client, manager, acme, standar
 
 def _fresh_counts(user, params=None):
     """The counts worked out from every row now, nothing kept."""
-    cache.clear()
+    caches["local"].clear()
     return dashboard.counts(user, dashboard.visible_tallies(user), params or {}, date.today())[0]
 
 

@@ -116,7 +116,7 @@ def test_a_ksb_of_another_standard_is_refused(as_apprentice, apprenticeship):
         ("scan.pdf", PNG, "not really a PDF"),
         ("photo.png", b"MZ\x90\x00" + b"\x00" * 60, "not really a PNG"),
         ("tool.exe", b"MZ\x90\x00", "cannot be attached"),
-        ("big.pdf", b"%PDF-" + b"0" * (11 * 1024 * 1024), "the limit is 10 MB"),
+        ("big.pdf", b"%PDF-" + b"0" * (11 * 1024 * 1024), "The file is larger than 10 MB"),
     ],
 )
 def test_files_are_checked_by_name_content_and_size(
@@ -449,3 +449,22 @@ def test_queue_length_follows_every_submission_and_decision(
         status="submitted", apprenticeship__organisation=apprenticeship.organisation
     )
     assert length(manager) == waiting.count()
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u2067"])
+def test_a_title_with_hidden_text_direction_characters_is_refused_beside_it(
+    as_apprentice, apprenticeship, control
+):
+    data = form_data(apprenticeship, title=f"Fixed the {control}enilepip")
+    response = as_apprentice.post(create_url(apprenticeship), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["title"][0].startswith("Remove the hidden text-direction characters")
+    assert form["description"].value() == "Wrote the workflow and its tests."
+    assert not Evidence.objects.exists()
+
+
+def test_a_title_in_arabic_or_hebrew_is_accepted(as_apprentice, apprenticeship):
+    title = "צינור הבדיקות \u200fمع الفريق"
+    as_apprentice.post(create_url(apprenticeship), form_data(apprenticeship, title=title))
+    assert Evidence.objects.get().title == title

@@ -6,7 +6,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tracker.files import DOCX_TYPE, MAX_ATTACHMENT_BYTES, ODT_TYPE, check_attachment
+from tracker.files import (
+    DOCX_TYPE,
+    MAX_ATTACHMENT_BYTES,
+    ODT_TYPE,
+    TooLargeUpload,
+    check_attachment,
+)
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -174,7 +180,24 @@ def test_only_the_first_64_kb_of_text_is_checked():
 
 def test_file_over_10_mb_is_refused():
     uploaded = upload("big.pdf", bytes(11 * 1024 * 1024))
-    assert refusal(uploaded) == ("too_large", "big.pdf is 11.0 MB; the limit is 10 MB.")
+    assert refusal(uploaded) == (
+        "too_large",
+        "The file is larger than 10 MB: big.pdf is 11.0 MB.",
+    )
+
+
+def test_a_file_refused_for_its_size_as_it_arrived_is_refused_whatever_its_content():
+    assert refusal(TooLargeUpload("big.pdf", "application/pdf", 11 * 1024 * 1024)) == (
+        "too_large",
+        "The file is larger than 10 MB: big.pdf is 11.0 MB.",
+    )
+
+
+def test_a_file_name_with_hidden_text_direction_characters_is_refused():
+    """ "photo\u202egnp.pdf" shows as "photofdp.png"."""
+    code, message = refusal(upload("photo\u202egnp.pdf", PDF))
+    assert code == "bidi_control" and "rename the file" in message
+    assert check_attachment(upload("\u200fدرس.pdf", PDF)) == "application/pdf"
 
 
 class Unreadable:

@@ -6,11 +6,12 @@ import smtplib
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.permissions import Action, check
+from core.once import created_once
 
 from ..models import Evidence, EvidenceFeedback
 from .errors import TrackerError
@@ -31,24 +32,29 @@ def _check_ksbs(apprenticeship, ksbs):
         )
 
 
-def evidence_save(
-    *,
-    user,
-    apprenticeship=None,
-    evidence=None,
-    fields,
-    ksbs,
-    attachment=None,
-    attachment_type="",
-    remove_attachment=False,
-):
+def evidence_save(*, user, apprenticeship=None, evidence=None, submission_key=None, **changes):
     """Create (``apprenticeship``) or update (``evidence``) a piece of evidence while it is the
     apprentice's to change. ``attachment`` replaces the stored file; the old one is deleted
-    once the change is committed."""
+    once the change is committed. A creation is made once per form sent (``submission_key``):
+    AlreadySubmitted with the evidence the same form made before."""
+    if evidence is not None:
+        return _evidence_save(user=user, evidence=evidence, **changes)
+    return created_once(
+        apprenticeship.evidence.all(),
+        submission_key,
+        lambda: _evidence_save(
+            user=user,
+            evidence=Evidence(apprenticeship=apprenticeship, submission_key=submission_key),
+            **changes,
+        ),
+    )
+
+
+def _evidence_save(
+    *, user, evidence, fields, ksbs, attachment=None, attachment_type="", remove_attachment=False
+):
     with transaction.atomic():
-        if evidence is None:
-            evidence = Evidence(apprenticeship=apprenticeship)
-        else:
+        if evidence.pk is not None:
             evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
             if not evidence.is_editable:
                 raise TrackerError(
@@ -68,8 +74,14 @@ def evidence_save(
             evidence.attachment = ""
             evidence.attachment_name = ""
             evidence.attachment_type = ""
-        evidence.full_clean(exclude=["attachment"])
-        evidence.save()
+        evidence.full_clean(exclude=["attachment", "submission_key"])
+        try:
+            evidence.save()
+        except IntegrityError:
+            # The file is stored before the row is written; without the row nothing keeps it.
+            if attachment is not None and evidence.attachment.name:
+                default_storage.delete(evidence.attachment.name)
+            raise
         evidence.ksbs.set(ksbs)
         if old_file and (attachment is not None or remove_attachment):
             _delete_file_on_commit(old_file)

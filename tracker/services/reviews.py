@@ -5,24 +5,40 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.permissions import Action, check, may, role_of
+from core.once import created_once
 
 from ..models import ProgressReview
 from .errors import TrackerError
 
 
-def progress_review_save(*, user, apprenticeship=None, review=None, fields):
-    """Record or edit a review (employer), until the employer has signed it."""
+def progress_review_save(*, user, apprenticeship=None, review=None, fields, submission_key=None):
+    """Record or edit a review (employer), until the employer has signed it. Recorded once per
+    form sent (``submission_key``): AlreadySubmitted with the review the same form made."""
+    if review is not None:
+        return _review_save(user, review, fields)
+    return created_once(
+        apprenticeship.reviews.all(),
+        submission_key,
+        lambda: _review_save(
+            user,
+            ProgressReview(
+                apprenticeship=apprenticeship, recorded_by=user, submission_key=submission_key
+            ),
+            fields,
+        ),
+    )
+
+
+def _review_save(user, review, fields):
     with transaction.atomic():
-        if review is None:
-            review = ProgressReview(apprenticeship=apprenticeship, recorded_by=user)
-        else:
+        if review.pk is not None:
             review = ProgressReview.objects.select_for_update().get(pk=review.pk)
             if review.employer_signed_at:
                 raise TrackerError("The review is signed and can no longer be edited.")
         check(user, review.apprenticeship, Action.RECORD_REVIEW)
         for name, value in fields.items():
             setattr(review, name, value)
-        review.full_clean()
+        review.full_clean(exclude=["submission_key"])
         review.save()
     return review
 

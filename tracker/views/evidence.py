@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for
+from core.once import AlreadySubmitted, already_submitted
 from core.tables import paginate
 from standards.selectors import standard_structure
 
@@ -79,6 +80,7 @@ def _save(request, form, apprenticeship, evidence, submitting):
         attachment=form.cleaned_data.get("attachment"),
         attachment_type=form.attachment_type,
         remove_attachment=form.cleaned_data.get("remove_attachment", False),
+        submission_key=form.cleaned_data.get("submission_key"),
     )
     if submitting:
         evidence_submit(evidence=saved, user=request.user)
@@ -94,9 +96,17 @@ def _evidence_form_view(request, apprenticeship, evidence=None):
         apprenticeship=apprenticeship,
         submitting=submitting,
     )
+    if request.method == "POST" and evidence is None:
+        done = already_submitted(request, apprenticeship.evidence.all())
+        if done:
+            messages.info(request, "This evidence was saved already; here it is.")
+            return redirect(done)
     if request.method == "POST" and form.is_valid():
         try:
             saved = _save(request, form, apprenticeship, evidence, submitting)
+        except AlreadySubmitted as exc:
+            messages.info(request, "This evidence was saved already; here it is.")
+            return redirect(exc.obj)
         except ValidationError as exc:
             form.add_error(None, exc)
         except TrackerError as exc:
@@ -217,11 +227,9 @@ def evidence_file(request, pk):
         handle = evidence.attachment.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
-    response = FileResponse(
+    return FileResponse(
         handle,
         as_attachment=True,
         filename=evidence.attachment_name or "evidence",
         content_type=evidence.attachment_type or "application/octet-stream",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for, require
+from core.once import AlreadySubmitted, already_submitted
 
 from ..forms import ApprenticeSignForm, ProgressReviewForm
 from ..models import ProgressReview
@@ -41,7 +42,12 @@ def progress_review_list(request, pk):
 
 
 def _review_form_view(request, apprenticeship, review=None):
-    form = ProgressReviewForm(request.POST or None, instance=review)
+    form = ProgressReviewForm(request.POST or None, instance=review, apprenticeship=apprenticeship)
+    if request.method == "POST" and review is None:
+        done = already_submitted(request, apprenticeship.reviews.all())
+        if done:
+            messages.info(request, "This review was recorded already; here it is.")
+            return redirect(done)
     if request.method == "POST" and form.is_valid():
         try:
             saved = progress_review_save(
@@ -49,7 +55,11 @@ def _review_form_view(request, apprenticeship, review=None):
                 apprenticeship=apprenticeship,
                 review=review,
                 fields=form.model_fields(),
+                submission_key=form.cleaned_data.get("submission_key"),
             )
+        except AlreadySubmitted as exc:
+            messages.info(request, "This review was recorded already; here it is.")
+            return redirect(exc.obj)
         except ValidationError as exc:
             form.add_error(None, exc)
         except TrackerError as exc:
