@@ -10,6 +10,8 @@ import secrets
 import socket
 import sqlite3
 import threading
+import uuid
+from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
@@ -132,12 +134,17 @@ def _post_at_once(site, path, form=None, *, email=None, times=SIMULTANEOUS, clie
     """Send the same POST ``times`` at once from as many threads, each on a connection of its
     own, signed in as ``email`` (else anonymous, with a CSRF secret of its own making), from
     the address ``client`` behind the proxy when given; return the answers as (status, page),
-    the status an exception's name for no answer."""
+    the status an exception's name for no answer. ``form`` may be a function of the thread's
+    index, for forms that differ (the same form opened in several tabs)."""
     if email:
         cookies = loadgen.login(HOST, site.port, email, DEMO_PASSWORD, timeout=TIMEOUT)
     else:
         cookies = {"csrftoken": secrets.token_hex(16)}
-    body = urlencode({"csrfmiddlewaretoken": cookies["csrftoken"], **(form or {})})
+
+    def body(index):
+        fields = form(index) if callable(form) else form or {}
+        return urlencode({"csrfmiddlewaretoken": cookies["csrftoken"], **fields})
+
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "Cookie": loadgen.cookie_header(cookies),
@@ -151,7 +158,7 @@ def _post_at_once(site, path, form=None, *, email=None, times=SIMULTANEOUS, clie
         try:
             connection.connect()
             ready.wait()
-            connection.request("POST", path, body=body, headers=headers)
+            connection.request("POST", path, body=body(index), headers=headers)
             response = connection.getresponse()
             answers[index] = (response.status, response.read().decode(errors="replace"))
         except (OSError, http.client.HTTPException, threading.BrokenBarrierError) as exc:
@@ -243,3 +250,47 @@ def test_simultaneous_wrong_passwords_are_counted_across_the_workers(site):
     assert set(_statuses(answers)) == {200}, _statuses(answers)
     checked = [page for _, page in answers if "Too many failed login attempts" not in page]
     assert len(checked) <= 5
+
+
+def _invitation_form(site, email):
+    organisation, standard = _one(
+        site,
+        "SELECT m.organisation_id, s.id FROM accounts_membership m, standards_standard s"
+        " JOIN accounts_user u ON u.email = %s WHERE m.user_id = u.id AND s.reference = 'ST0825'",
+        "manager@example.com",
+    )
+    start = date.today()
+    form = {
+        "email": email,
+        "full_name": "Dee Double",
+        "standard": standard,
+        "start_date": start.isoformat(),
+        "planned_end_date": (start + timedelta(days=730)).isoformat(),
+        "weekly_hours": "30",
+    }
+    return f"/organisations/{organisation}/invite-apprentice/", form
+
+
+@pytest.mark.parametrize("tabs", [False, True], ids=["double-click", "several-tabs"])
+def test_simultaneous_invitations_invite_once(site, tabs):
+    """One form sent six times (one key), or six forms filled alike (six keys): either way one
+    pending apprenticeship, one invitation and one e-mail."""
+    email = f"dee.{'tabs' if tabs else 'click'}@example.com"
+    path, form = _invitation_form(site, email)
+    key = str(uuid.uuid4())
+    mails = _mails_sent(site)
+    answers = _post_at_once(
+        site,
+        path,
+        lambda _: {**form, "submission_key": str(uuid.uuid4()) if tabs else key},
+        email="manager@example.com",
+    )
+    statuses = _statuses(answers)
+    assert 500 not in statuses and set(statuses) <= {200, 302}, statuses
+    invitations = "SELECT COUNT(*) FROM accounts_invitation WHERE email = %s"
+    assert _one(site, invitations, email) == 1
+    pending = (
+        "SELECT COUNT(*) FROM accounts_statuschange WHERE new_status = 'pending' AND note LIKE %s"
+    )
+    assert _one(site, pending, f"%{email}%") == 1
+    assert _mails_sent(site) - mails == 1
