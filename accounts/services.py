@@ -99,40 +99,20 @@ def _issue(invitation, build_url):
     return token
 
 
-def apprentice_invite(
-    *,
-    organisation,
-    invited_by,
-    email,
-    full_name,
-    standard,
-    start_date,
-    planned_end_date,
-    mentor=None,
-    weekly_hours=None,
-    otj_target_hours=None,
-    build_url,
-    submission_key=None,
-):
-    """Create a pending apprenticeship and invite its apprentice by e-mail. A second invitation
-    of the same person onto the same standard while one is open raises AlreadySubmitted with
-    the open one (the database holds the rule, so two sent at once make one)."""
+def apprentice_invite(*, organisation, email, standard, submission_key=None, **details):
+    """Create a pending apprenticeship and invite its apprentice by e-mail (``details``: the
+    other arguments of _apprentice_invite). A second invitation of the same person onto the
+    same standard while one is open raises AlreadySubmitted with the open one (the database
+    holds the rule, so two sent at once make one)."""
     return created_once(
         organisation.invitations.all(),
         submission_key,
         lambda: _apprentice_invite(
             organisation=organisation,
-            invited_by=invited_by,
             email=email,
-            full_name=full_name,
             standard=standard,
-            start_date=start_date,
-            planned_end_date=planned_end_date,
-            mentor=mentor,
-            weekly_hours=weekly_hours,
-            otj_target_hours=otj_target_hours,
-            build_url=build_url,
             submission_key=submission_key,
+            **details,
         ),
         existing=lambda: _open_invitation(
             organisation, Invitation.Kind.APPRENTICE, email, standard
@@ -149,9 +129,9 @@ def _apprentice_invite(
     standard,
     start_date,
     planned_end_date,
-    mentor,
-    weekly_hours,
-    otj_target_hours,
+    mentor=None,
+    weekly_hours=None,
+    otj_target_hours=None,
     build_url,
     submission_key,
 ):
