@@ -53,6 +53,8 @@ class Action(models.TextChoices):
     VALIDATE_SCAN = "validate_scan", "validate a skills scan"
     LOG_EVIDENCE = "log_evidence", "log, change, submit and delete evidence"
     DECIDE_EVIDENCE = "decide_evidence", "accept evidence or ask for changes"
+    WITHDRAW_EVIDENCE = "withdraw_evidence", "withdraw submitted evidence before it is decided"
+    COMMENT_ON_EVIDENCE = "comment_on_evidence", "comment on submitted evidence"
     SIGN_OFF_DUTY = "sign_off_duty", "sign off a duty or undo a sign-off"
     RECORD_REVIEW = "record_review", "record a progress review and sign it for the employer"
     COUNTERSIGN_REVIEW = "countersign_review", "add comments to a progress review and sign it"
@@ -77,6 +79,8 @@ PERMISSIONS = {
     Action.VALIDATE_SCAN: EMPLOYER,
     Action.LOG_EVIDENCE: frozenset({Role.APPRENTICE}),
     Action.DECIDE_EVIDENCE: EMPLOYER,
+    Action.WITHDRAW_EVIDENCE: frozenset({Role.APPRENTICE}),
+    Action.COMMENT_ON_EVIDENCE: EVERYONE,
     Action.SIGN_OFF_DUTY: EMPLOYER,
     Action.RECORD_REVIEW: EMPLOYER,
     Action.COUNTERSIGN_REVIEW: frozenset({Role.APPRENTICE}),

@@ -8,6 +8,12 @@ admin.site.site_title = "Skills Tracker admin"
 # login page sends anyone not logged in to the site's login page, and refuses non-staff.
 admin.site.login = secure_admin_login(admin.site.login)
 
+# The error pages in the site's layout, with a way back (core/errors.py); the 500 page is
+# Django's own handler rendering templates/500.html.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+
 urlpatterns = [
     path("standards/", include("standards.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,7 +1,7 @@
 """Demo evidence, duty sign-offs and progress reviews, in bulk."""
 
 import random
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -9,45 +9,74 @@ from functools import lru_cache
 from django.utils import timezone
 
 from demo.bulk import insert
-from tracker.models import DutySignOff, Evidence, EvidenceFeedback, ProgressReview
+from tracker.models import DutySignOff, Evidence, EvidenceFeedback, EvidenceKSB, ProgressReview
 from tracker.rules import REVIEW_INTERVAL
 
+# What a DevOps apprentice logs, each title once per apprentice (in an order of their own):
+# (title, activity type, link with {n} or {sha} for a number or a commit).
 ACTIVITIES = [
-    (
-        "Set up a CI pipeline for the payments service",
-        "project_work",
-        "https://github.com/acme-digital/payments/pull/{n}",
-    ),
-    (
-        "Terraform module for the staging VPC",
-        "project_work",
-        "https://gitlab.com/acme-digital/platform/infra/-/merge_requests/{n}",
-    ),
-    (
-        "Pair programming on the deploy scripts",
-        "project_work",
-        "https://github.com/acme-digital/deploy-tools/commit/{sha}",
-    ),
-    ("AWS Solutions Architect course, module", "training_course", ""),
-    ("Shadowed the on-call engineer", "shadowing", ""),
+    ("Set up a CI pipeline for the payments service", "project_work", "{gh}/payments/pull/{n}"),
+    ("Terraform module for the staging VPC", "project_work", "{gl}/infra/-/merge_requests/{n}"),
+    ("Paired on the blue-green deploy scripts", "project_work", "{gh}/deploy-tools/commit/{sha}"),
+    ("AWS Solutions Architect Associate course", "training_course", ""),
+    ("Shadowed the on-call engineer for a week", "shadowing", ""),
     (
         "Read up on the test pyramid",
         "self_study",
-        "https://martinfowler.com/articles/practical-test-pyramid.html",
+        "https://martinfowler.com/bliki/TestPyramid.html",
     ),
     (
-        "Monitoring dashboard and alerts for the API",
+        "Grafana dashboard and alerts for the orders API",
         "project_work",
-        "https://github.com/acme-digital/observability/actions/runs/{n}",
+        "{gh}/observability/pull/{n}",
     ),
     ("Mentoring session on threat modelling", "mentoring", ""),
+    ("Fixed a flaky integration test in checkout", "project_work", "{gh}/payments/issues/{n}"),
+    ("Wrote up the post-incident review for the March outage", "project_work", ""),
+    ("Containerised the legacy reporting service", "project_work", "{gh}/reporting/pull/{n}"),
+    ("Kubernetes fundamentals course (CKAD preparation)", "training_course", ""),
+    ("Added dependency scanning to the build", "project_work", "{gh}/payments/pull/{n}"),
     (
-        "Fixed a flaky integration test",
+        "Ansible playbook to patch the build agents",
         "project_work",
-        "https://github.com/acme-digital/payments/issues/{n}",
+        "{gl}/infra/-/merge_requests/{n}",
     ),
-    ("Blameless post-incident review write-up", "project_work", ""),
+    ("Shadowed a production release with the platform team", "shadowing", ""),
+    ("Studied the twelve-factor app", "self_study", "https://12factor.net/"),
+    ("Helm chart for the notifications service", "project_work", "{gh}/notifications/pull/{n}"),
+    ("Mentoring session on estimating and planning work", "mentoring", ""),
+    ("Moved secrets from the repository into Vault", "project_work", "{gh}/deploy-tools/pull/{n}"),
+    ("Load-tested the search API before launch", "project_work", "{gh}/search/issues/{n}"),
+    ("Git branching and code review workshop", "training_course", ""),
+    ("Ran the team's retrospective", "project_work", ""),
+    (
+        "Automated database backups and a restore drill",
+        "project_work",
+        "{gl}/infra/-/merge_requests/{n}",
+    ),
+    ("Wrote the runbook for the message queue", "project_work", ""),
+    ("Linux administration course, week on networking", "training_course", ""),
+    ("Cost review of the AWS accounts", "self_study", ""),
+    ("Shadowed the security team's penetration test debrief", "shadowing", ""),
+    ("Canary releases for the mobile backend", "project_work", "{gh}/mobile-api/pull/{n}"),
+    ("Mentoring session on accessibility in the pipeline", "mentoring", ""),
+    (
+        "Log aggregation with OpenSearch for the web tier",
+        "project_work",
+        "{gh}/observability/pull/{n}",
+    ),
 ]
+REPOSITORIES = {
+    "gh": "https://github.com/acme-digital",
+    "gl": "https://gitlab.com/acme-digital/platform",
+}
+DESCRIPTIONS = {
+    "project_work": "What I changed and why, how I tested it, and what the reviewers said.",
+    "training_course": "What the course covered, the exercises I did, and how I use it at work.",
+    "shadowing": "Who I shadowed, what they did and why, and what I would do the same way.",
+    "self_study": "What I read, my notes on it, and how it changes the way I work.",
+    "mentoring": "What we discussed, the advice I took away, and the actions we agreed.",
+}
 CHANGES_COMMENT = "Please add what you did yourself and link the pipeline run."
 ACCEPT_COMMENT = "Good work, well evidenced."
 
@@ -56,9 +85,9 @@ ACCEPT_COMMENT = "Good work, well evidenced."
 PlannedEvidence = namedtuple(
     "PlannedEvidence",
     "apprenticeship_id title description occurred_on activity_type off_the_job_hours url status "
-    "submitted_at",
+    "submitted_at created_at updated_at",
 )
-FEEDBACK_FIELDS = ("evidence_id", "author_id", "decision", "comment")
+FEEDBACK_FIELDS = ("evidence_id", "author_id", "decision", "comment", "created_at")
 REVIEW_FIELDS = (
     "apprenticeship_id",
     "held_on",
@@ -70,6 +99,8 @@ REVIEW_FIELDS = (
     "employer_signed_by_id",
     "employer_signed_at",
     "apprentice_signed_at",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -81,6 +112,19 @@ def moment(day, hour=12, zone=None):
 @lru_cache(maxsize=4096)  # a few thousand days, asked for hundreds of thousands of times
 def _moment(day, hour, zone):
     return timezone.make_aware(datetime.combine(day, time(hour)), zone)
+
+
+def past(wanted, *, after):
+    """``wanted``, or a minute ago if that is later, but always after ``after``: demo history
+    happens in order and is never dated in the future."""
+    return max(min(wanted, timezone.now() - timedelta(minutes=1)), after + timedelta(minutes=1))
+
+
+def decided_at(evidence):
+    """When the employer decided on submitted evidence: one to five days after it came in."""
+    day = evidence.occurred_on
+    wanted = evidence.submitted_at + timedelta(days=1 + day.toordinal() % 5, hours=day.day % 4)
+    return past(wanted, after=evidence.submitted_at)
 
 
 def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed, pace=None):
@@ -97,14 +141,23 @@ def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed, pace=None):
     start, zone = apprenticeship.start_date, timezone.get_current_timezone()
     span = max((min(today, apprenticeship.planned_end_date) - start).days, 1)
     planned = []
+    # Each title once (parts 2, 3 ... should an apprentice log more than there are titles).
+    order = rng.sample(range(len(ACTIVITIES)), len(ACTIVITIES))
     for index in range(count):
-        title, activity, url = ACTIVITIES[index % len(ACTIVITIES)]
+        round_, slot = divmod(index, len(ACTIVITIES))
+        title, activity, url = ACTIVITIES[order[slot]]
         occurred = start + timedelta(days=min(span, int(span * (index + 1) / (count + 1))))
         status = mix[index % len(mix)]
+        logged = past(moment(occurred, 17, zone), after=moment(occurred, 0, zone))
+        submitted = (
+            past(moment(occurred + timedelta(days=1), zone=zone), after=logged)
+            if status != "draft"
+            else None
+        )
         evidence = PlannedEvidence(
             apprenticeship.pk,
-            title if activity != "training_course" else f"{title} {index + 1}",
-            "What I did, what I learnt, and how it shows the KSBs ticked.",
+            title if not round_ else f"{title}, part {round_ + 1}",
+            DESCRIPTIONS[activity],
             occurred,
             activity,
             # Courses and project days carry most of the off-the-job time.
@@ -115,10 +168,16 @@ def plan_evidence(apprenticeship, ksbs, count, today, *, mix, seed, pace=None):
             )
             .quantize(Decimal("0.5"))
             .min(Decimal(24)),
-            url.format(n=100 + index, sha=f"{rng.getrandbits(40):010x}"),
+            url.format(n=100 + index, sha=f"{rng.getrandbits(40):010x}", **REPOSITORIES),
             status,
-            moment(occurred + timedelta(days=1), zone=zone) if status != "draft" else None,
+            submitted,
+            logged,
+            logged,
         )
+        if status in (Evidence.Status.ACCEPTED, Evidence.Status.CHANGES_REQUESTED):
+            evidence = evidence._replace(updated_at=decided_at(evidence))
+        elif submitted is not None:
+            evidence = evidence._replace(updated_at=submitted)
         chosen = rng.sample(ksbs, k=min(len(ksbs), rng.randint(2, 5)))
         planned.append((evidence, chosen))
     return planned
@@ -128,11 +187,15 @@ def save_evidence(planned, apprenticeships, supervisor_of):
     """Save [(PlannedEvidence, KSB ids)] of these apprenticeships in bulk with their KSB links and
     feedback history; ``supervisor_of(apprenticeship)`` is the id of who decides on it."""
     ids = insert(Evidence, PlannedEvidence._fields, [e for e, _ in planned], batch_size=1000)
-    through = Evidence.ksbs.through
+    # A demo decision accepts every KSB the evidence claims.
     insert(
-        through,
-        ("evidence_id", "ksb_id"),
-        [(pk, ksb) for pk, (_, ksbs) in zip(ids, planned, strict=True) for ksb in ksbs],
+        EvidenceKSB,
+        ("evidence_id", "ksb_id", "accepted"),
+        [
+            (pk, ksb, evidence.status == Evidence.Status.ACCEPTED)
+            for pk, (evidence, ksbs) in zip(ids, planned, strict=True)
+            for ksb in ksbs
+        ],
         batch_size=5000,
     )
     people = {a.pk: (a.apprentice_id, supervisor_of(a)) for a in apprenticeships}
@@ -141,67 +204,109 @@ def save_evidence(planned, apprenticeships, supervisor_of):
         if evidence.status == Evidence.Status.DRAFT:
             continue
         apprentice, supervisor = people[evidence.apprenticeship_id]
-        feedback.append((pk, apprentice, "submitted", ""))
+        feedback.append((pk, apprentice, "submitted", "", evidence.submitted_at))
+        # A decision is the evidence's last change (plan_evidence dated it so).
         if evidence.status == Evidence.Status.ACCEPTED:
-            feedback.append((pk, supervisor, "accepted", ACCEPT_COMMENT))
+            feedback.append((pk, supervisor, "accepted", ACCEPT_COMMENT, evidence.updated_at))
         elif evidence.status == Evidence.Status.CHANGES_REQUESTED:
-            feedback.append((pk, supervisor, "changes_requested", CHANGES_COMMENT))
+            feedback.append(
+                (pk, supervisor, "changes_requested", CHANGES_COMMENT, evidence.updated_at)
+            )
     insert(EvidenceFeedback, FEEDBACK_FIELDS, feedback)
     return len(ids)
 
 
-def save_sign_offs(apprenticeships, duties, sign_off, today):
+def accepted_ksbs(apprenticeships):
+    """{apprenticeship pk: ids of its KSBs with accepted evidence}."""
+    evidenced = defaultdict(set)
+    for apprenticeship_id, ksb_id in Evidence.ksbs.through.objects.filter(
+        evidence__apprenticeship__in=apprenticeships,
+        evidence__status=Evidence.Status.ACCEPTED,
+    ).values_list("evidence__apprenticeship_id", "ksb_id"):
+        evidenced[apprenticeship_id].add(ksb_id)
+    return evidenced
+
+
+def save_sign_offs(apprenticeships, duties, sign_off):
     """The employer's sign-off of each duty ``sign_off(apprenticeship, duty)`` says yes to, for
-    the apprenticeships that have none yet."""
+    the apprenticeships that have none yet: a couple of days after the last acceptance of
+    evidence for the duty's KSBs (a month after the start if there is none)."""
     have = set(
         DutySignOff.objects.filter(apprenticeship__in=apprenticeships).values_list(
             "apprenticeship_id", flat=True
         )
     )
-    DutySignOff.objects.bulk_create(
-        [
+    wanted = [
+        (apprenticeship, duty)
+        for apprenticeship in apprenticeships
+        if apprenticeship.pk not in have
+        for duty in duties
+        if sign_off(apprenticeship, duty)
+    ]
+    accepted = defaultdict(dict)  # {apprenticeship pk: {KSB pk: its latest acceptance}}
+    for apprenticeship_id, ksb_id, at in (
+        EvidenceFeedback.objects.filter(
+            decision=EvidenceFeedback.Decision.ACCEPTED,
+            evidence__apprenticeship__in={a.pk for a, _ in wanted},
+        )
+        .values_list("evidence__apprenticeship_id", "evidence__ksbs", "created_at")
+        .order_by("created_at")
+    ):
+        accepted[apprenticeship_id][ksb_id] = at
+    sign_offs = []
+    for apprenticeship, duty in wanted:
+        times = accepted[apprenticeship.pk]
+        evidenced = [times[ksb.pk] for ksb in duty.ksbs.all() if ksb.pk in times]
+        after = max(evidenced, default=moment(apprenticeship.start_date + timedelta(days=28)))
+        sign_offs.append(
             DutySignOff(
                 apprenticeship=apprenticeship,
                 duty=duty,
                 action=DutySignOff.Action.SIGNED_OFF,
                 by=apprenticeship.mentor,
-                at=moment(today - timedelta(days=30 - duty.number)),
+                at=past(after + timedelta(days=2, hours=duty.number % 6), after=after),
                 note="Seen doing this unsupervised on the team's services.",
             )
-            for apprenticeship in apprenticeships
-            if apprenticeship.pk not in have
-            for duty in duties
-            if sign_off(apprenticeship, duty)
-        ],
-        batch_size=2000,
-    )
+        )
+    DutySignOff.objects.bulk_create(sign_offs, batch_size=2000)
 
 
 def plan_reviews(apprenticeship, today, *, overdue=False):
     """Signed reviews every 12 weeks since the start (rows of REVIEW_FIELDS); with ``overdue``
     the next one is late."""
     reviews, held = [], apprenticeship.start_date + REVIEW_INTERVAL
-    while held <= today:
+    while held < today:  # held before today, so its signatures are in the past
         reviews.append(held)
         held += REVIEW_INTERVAL
     if overdue and reviews:
         reviews = reviews[:-1]  # the last one was never held: the one before is now late
     mentor, zone = apprenticeship.mentor_id, timezone.get_current_timezone()
-    return [
-        (
-            apprenticeship.pk,
-            held_on,
-            held_on + REVIEW_INTERVAL,
-            "Went through the evidence logged since the last review and the latest skills scan.",
-            "Log evidence for the duties still in progress; book the next course.",
-            "Happy with how it is going.",
-            mentor,
-            mentor,
-            moment(held_on, 15, zone),
-            moment(held_on + timedelta(days=1), 9, zone),
+    planned = []
+    for held_on in reviews:
+        # Written up during the meeting, signed by the employer at its end and by the apprentice
+        # the next morning.
+        recorded = past(moment(held_on, 14, zone), after=moment(held_on, 0, zone))
+        employer_signed = past(moment(held_on, 15, zone), after=recorded)
+        apprentice_signed = past(
+            moment(held_on + timedelta(days=1), 9, zone), after=employer_signed
         )
-        for held_on in reviews
-    ]
+        planned.append(
+            (
+                apprenticeship.pk,
+                held_on,
+                held_on + REVIEW_INTERVAL,
+                "Went through the evidence logged since the last review and the latest scan.",
+                "Log evidence for the duties still in progress; book the next course.",
+                "Happy with how it is going.",
+                mentor,
+                mentor,
+                employer_signed,
+                apprentice_signed,
+                recorded,
+                apprentice_signed,
+            )
+        )
+    return planned
 
 
 def save_reviews(planned):

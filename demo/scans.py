@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from demo.bulk import insert
+from demo.evidence import past
 from skillscan.models import Rating, SkillScan
 
 DISAGREEMENT_COMMENT = "From what I have seen at work this is further along than you think."
@@ -18,6 +19,7 @@ SCAN_FIELDS = (
     "submitted_at",
     "validated_at",
     "validated_by_id",
+    "updated_at",
 )
 RATING_FIELDS = ("scan_id", "ksb_id", "score", "comment", "employer_score", "employer_comment")
 # Initial scores 0-4 weighted 3, 4, 4, 2, 1 (cumulative: the same draws, without re-adding).
@@ -41,6 +43,19 @@ def improved(scores, seed):
     return {pk: min(4, score + rng.choice([0, 1, 1, 1, 2])) for pk, score in scores.items()}
 
 
+# The least an apprentice rates a KSB they have accepted evidence for: Developing.
+EVIDENCED_AT_LEAST = 2
+
+
+def with_evidence(scores, evidenced):
+    """``scores`` with each KSB in ``evidenced`` (ids of KSBs with accepted evidence) rated at
+    least EVIDENCED_AT_LEAST: scores rise where the evidence is."""
+    return {
+        pk: max(score, EVIDENCED_AT_LEAST) if pk in evidenced else score
+        for pk, score in scores.items()
+    }
+
+
 def build_scan(
     apprenticeship,
     ksbs,
@@ -57,14 +72,21 @@ def build_scan(
     first) of the KSB ids ``ksbs`` that have a score; ``disagreements`` KSBs get an employer
     score two away from the apprentice's, with a comment."""
     validated = status == "validated"
+    # Started, submitted six days later, validated three days after that; never in the future.
+    created = past(moment(started), after=moment(started, 0))
+    submitted = (
+        past(moment(started + timedelta(days=6)), after=created) if status != "draft" else None
+    )
+    validated_at = past(moment(started + timedelta(days=9)), after=submitted) if validated else None
     scan = (
         apprenticeship.pk,
         stage,
         status,
-        moment(started),
-        moment(started + timedelta(days=6)) if status != "draft" else None,
-        moment(started + timedelta(days=9)) if validated else None,
+        created,
+        submitted,
+        validated_at,
         validator.pk if validated and validator is not None else None,
+        validated_at or submitted or created,
     )
     rng = random.Random(f"{seed}-employer")
     disputed = set(rng.sample(sorted(scores), min(disagreements, len(scores))))

@@ -10,31 +10,72 @@ from django.urls import reverse
 
 from skillscan.models import SkillScan
 from skillscan.rules import latest_scan
-from tracker.rules import behind_q, is_overdue, overdue_q, target_met
+from tracker.rules import behind_q, is_overdue, overdue_q, target_met, waiting_label
 
 # --- needs attention ----------------------------------------------------------------------------
 
 
-def attention_reasons(*, behind, review_overdue, evidence_waiting, scan_waiting):
+def attention_reasons(
+    *, behind, review_overdue, evidence_waiting, scan_waiting, evidence_days=None
+):
     """Why an apprenticeship needs its employer's attention, most pressing first; empty when it
-    does not: hours behind the expected line, the progress review overdue, evidence or a scan
-    waiting for the employer."""
+    does not: the progress review overdue, hours behind the expected line, evidence waiting for
+    review (for as long as its oldest piece has waited, ``evidence_days``: not known for evidence
+    submitted before the time was kept), a scan waiting for validation. Each reason is one of
+    attention_conditions, in SQL, below."""
     reasons = []
     if review_overdue:
         reasons.append("review overdue")
     if behind:
         reasons.append("behind on hours")
     if evidence_waiting:
-        reasons.append(f"{evidence_waiting} evidence to review")
+        pieces = f" ({evidence_waiting} pieces)" if evidence_waiting > 1 else ""
+        waited = "waiting" if evidence_days is None else waiting_label(evidence_days)
+        reasons.append(f"evidence {waited}{pieces}")
     if scan_waiting:
-        reasons.append("scan to validate")
+        reasons.append("scan waiting for validation")
     return reasons
+
+
+# The conditions of needs attention, one per reason, as the dashboard counts and filters them
+# (each count at its top links to the rows of its condition).
+ATTENTION = ("overdue", "behind", "evidence", "scan")
+
+
+def attention_conditions(today):
+    """{reason: the SQL twin of attention_reasons giving that reason on ``today``}, on the
+    stored figures (progress.models.Tally)."""
+    return {
+        "overdue": overdue_q(today),
+        "behind": behind_q(today),
+        "evidence": Q(evidence_waiting__gt=0),
+        "scan": Q(scan_waiting=True),
+    }
 
 
 def needs_attention_q(today):
     """The SQL twin of attention_reasons being non-empty on ``today``, on the stored figures
     (progress.models.Tally)."""
-    return behind_q(today) | overdue_q(today) | Q(evidence_waiting__gt=0) | Q(scan_waiting=True)
+    conditions = attention_conditions(today)
+    return (
+        conditions["overdue"] | conditions["behind"] | conditions["evidence"] | conditions["scan"]
+    )
+
+
+# --- what to call a scan ---------------------------------------------------------------------
+
+# The initial scan is the assessment at the start; taken later it is still the first scan, but
+# "initial" no longer fits the words after the programme's first three months.
+INITIAL_SCAN_MONTHS = 3
+
+
+def scan_words(stage, month):
+    """What the pages call a scan of ``stage`` (a SkillScan.Stage) that the apprentice takes or
+    finishes in ``month`` of the programme (0 before it starts): "initial" only in the first
+    INITIAL_SCAN_MONTHS months, "first" after; "review" and "final" as they are."""
+    if stage == SkillScan.Stage.INITIAL and (month or 0) > INITIAL_SCAN_MONTHS:
+        return "first"
+    return SkillScan.Stage(stage).label.lower()
 
 
 # --- gateway readiness --------------------------------------------------------------------------

@@ -14,15 +14,22 @@ from django.utils.formats import date_format
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, may
 from core.tables import url_for_each
+from skillscan.models import SkillScan
 from skillscan.rules import latest_scan_query
 from skillscan.selectors import agreed_scores_of, duty_history_chart, one_decimal, scan_overview
 from standards.selectors import standard_structure
 from tracker.models import Evidence, ProgressReview
-from tracker.rules import evidenced_ksb_ids, hours_of, hours_summary, next_review
+from tracker.rules import (
+    accepted_links,
+    evidenced_ksb_ids,
+    hours_of,
+    hours_summary,
+    next_review,
+)
 from tracker.selectors import duty_rows, sign_off_events, week_start
 
 from .models import Tally
-from .rules import gateway_checklist
+from .rules import gateway_checklist, scan_words
 
 
 @dataclass
@@ -110,6 +117,11 @@ def home_page(apprenticeship, role):
         "month": apprenticeship.month_of_programme(),
         **scans.panel,
     }
+    context["startable_words"] = [
+        (stage, scan_words(stage, context["month"])) for stage in context["startable"]
+    ]
+    draft = context["draft"]
+    context["draft_words"] = scan_words(draft.stage, context["month"]) if draft else ""
     if apprenticeship.status == Apprenticeship.Status.PENDING:
         return context
     accepted, active = evidenced_ksb_ids(apprenticeship)
@@ -132,6 +144,12 @@ def home_page(apprenticeship, role):
         hours = hours_of(apprenticeship, tally.accepted_hundredths, tally.pending_hundredths)
         waiting_changes = tally.changes_requested
     recent, changes_requested = _recent_evidence(apprenticeship, waiting_changes)
+    # How many wait for the employer: all of them (the tally's count), not those of the recent.
+    evidence_waiting = (
+        tally.evidence_waiting
+        if tally is not None
+        else sum(1 for e in recent if e.status == Evidence.Status.SUBMITTED)
+    )
     latest_review = ProgressReview.objects.filter(apprenticeship_id=apprenticeship.pk).first()
     review = next_review(apprenticeship, latest_review)
     gateway = gateway_checklist(
@@ -149,6 +167,7 @@ def home_page(apprenticeship, role):
         evidence_url=url_for_each("tracker:evidence-detail"),
         hours=hours,
         recent_evidence=recent,
+        evidence_waiting=evidence_waiting,
         changes_requested=changes_requested,
         latest_review=latest_review,
         next_review=review,
@@ -170,7 +189,7 @@ def _apprentice_actions(context):
     if may(role, Action.RATE) and draft:
         actions.append(
             (
-                f"Finish your {draft.get_stage_display().lower()} skills scan "
+                f"Finish your {scan_words(draft.stage, context['month'])} skills scan "
                 f"({draft.rated} of {context['ksb_total']} rated)",
                 reverse(
                     "skillscan:scan-rate", kwargs={"pk": draft.pk, "section": context["resume"]}
@@ -178,7 +197,8 @@ def _apprentice_actions(context):
             )
         )
     elif may(role, Action.RATE) and "initial" in context["startable"]:
-        actions.append(("Take your initial skills scan", "#scan-heading"))
+        words = scan_words(SkillScan.Stage.INITIAL, context["month"])
+        actions.append((f"Take your {words} skills scan", "#scan-start"))
     if may(role, Action.LOG_EVIDENCE):
         for evidence in context["changes_requested"][:2]:
             actions.append(
@@ -222,14 +242,15 @@ def _employer_actions(context):
             actions.append(
                 (
                     f"Validate the {scan.get_stage_display().lower()} skills scan",
-                    reverse("skillscan:scan-validate", kwargs={"pk": scan.pk}),
+                    reverse("progress:scan-validate", kwargs={"pk": scan.pk}),
                 )
             )
-    waiting = sum(1 for e in context["recent_evidence"] if e.status == Evidence.Status.SUBMITTED)
+    waiting = context["evidence_waiting"]
     if may(role, Action.DECIDE_EVIDENCE) and waiting:
+        pieces = "piece" if waiting == 1 else "pieces"
         actions.append(
             (
-                f"Review the evidence waiting for you ({waiting} recent)",
+                f"Review the {waiting} {pieces} of evidence waiting for you",
                 reverse("tracker:evidence-list", kwargs={"pk": pk}) + "?status=submitted",
             )
         )
@@ -302,12 +323,13 @@ def portfolio(apprenticeship):
     """For each KSB: its duties, the accepted evidence mapped to it and the latest agreed
     score; and the same grouped per duty. Five queries whatever the amount of evidence."""
     structure = standard_structure(apprenticeship.standard)
+    # Only the KSBs a decision accepted: accepted evidence may not have accepted all it claims.
+    links = accepted_links().filter(evidence__apprenticeship=apprenticeship)
     accepted = apprenticeship.evidence.filter(status=Evidence.Status.ACCEPTED)
     items = list(accepted.order_by("occurred_on", "pk"))
     for item in items:  # printed under each KSB and duty it evidences: its date formatted once
         item.occurred_label = date_format(item.occurred_on, "j M Y")
     ksbs_of = {}
-    links = Evidence.ksbs.through.objects.filter(evidence__in=accepted)
     for evidence_id, ksb_id in links.values_list("evidence_id", "ksb_id"):
         ksbs_of.setdefault(evidence_id, []).append(ksb_id)
     evidence_of = {}

@@ -3,7 +3,7 @@ from django.views.generic import TemplateView
 
 from core import converters  # noqa: F401 (registers the path converters used below)
 
-from . import views
+from . import scan_validation, views
 
 app_name = "progress"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.csv", views.dashboard_csv, name="dashboard-csv"),
     path("evidence/to-review/", views.evidence_queue, name="evidence-queue"),
+    path("scans/<id:pk>/validate/", scan_validation.scan_validate_view, name="scan-validate"),
     path("apprenticeships/<id:pk>/", views.apprenticeship_home, name="apprenticeship-home"),
     path("apprenticeships/<id:pk>/gateway/", views.gateway, name="gateway"),
     path("apprenticeships/<id:pk>/gateway/mark/", views.gateway_mark, name="gateway-mark"),

@@ -68,6 +68,7 @@ def dashboard(request):
             "counts": counts,
             "columns": sort_headers(table.COLUMNS, filters.sort),
             "filters": filters,
+            "only_choices": list(table.ONLY_LABELS.items()),
             "statuses": Apprenticeship.Status.choices,
             "organisations": list(Organisation.objects.visible_to(request.user)[:20]),
         },

@@ -5,7 +5,7 @@ The latest scan is the one submitted last (submitted or validated; a draft never
 starting a new scan changes nothing until it is submitted). Its agreed scores (the employer's
 score where given, else the apprentice's) are the scores every page shows as "latest"."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from .models import SkillScan
 
@@ -53,3 +53,18 @@ def latest_scan_query(apprenticeship):
     return SkillScan.objects.filter(apprenticeship=apprenticeship, status__in=COUNTED).order_by(
         *LATEST_FIRST
     )[:1]
+
+
+def previous_validated_scan(scan):
+    """The apprenticeship's last validated scan submitted before ``scan``, a submitted scan
+    (what was agreed last time, which its validation compares with), or None: one query."""
+    earlier = Q(submitted_at__lt=scan.submitted_at) | Q(
+        submitted_at=scan.submitted_at, pk__lt=scan.pk
+    )
+    return (
+        SkillScan.objects.filter(
+            earlier, apprenticeship_id=scan.apprenticeship_id, status=SkillScan.Status.VALIDATED
+        )
+        .order_by(*LATEST_FIRST)
+        .first()
+    )

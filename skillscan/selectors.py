@@ -8,8 +8,27 @@ from core.charts import bar_chart, line_chart
 from standards.models import KSB
 from standards.selectors import standard_structure
 
-from .models import COMPETENT, Rating, RatingChange, Score, SkillScan, agreed
+from .models import (
+    COMPETENT,
+    SCORE_DESCRIPTORS,
+    Rating,
+    RatingChange,
+    Score,
+    SkillScan,
+    agreed,
+)
 from .rules import COUNTED, counted_scans, latest_scan, previous_scan
+
+# The rating scale as the pages show it: (value, label, descriptor).
+SCALE = [(s.value, s.label, SCORE_DESCRIPTORS[s.value]) for s in Score]
+# A scan with what its pages and the permission check read of it.
+SCANS = SkillScan.objects.select_related(
+    "apprenticeship__standard",
+    "apprenticeship__apprentice",
+    "apprenticeship__mentor",
+    "apprenticeship__organisation",
+    "validated_by",
+)
 
 GAP_MAX = 1  # KSBs agreed at 0 or 1 are gaps
 KINDS = (("K", "Knowledge"), ("S", "Skills"), ("B", "Behaviours"))

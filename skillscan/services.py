@@ -122,7 +122,7 @@ def _notify_submitted(scan, build_url):
     context = {
         "scan": scan,
         "apprentice": scan.apprenticeship.apprentice,
-        "link": build_url(reverse("skillscan:scan-validate", kwargs={"pk": scan.pk})),
+        "link": build_url(reverse("progress:scan-validate", kwargs={"pk": scan.pk})),
     }
     subject = " ".join(render_to_string("skillscan/email/submitted_subject.txt", context).split())
     body = render_to_string("skillscan/email/submitted_message.txt", context)

@@ -13,6 +13,5 @@ urlpatterns = [
     path("scans/<id:pk>/", views.scan_results_view, name="scan-results"),
     path("scans/<id:pk>/rate/<str:section>/", views.scan_rate, name="scan-rate"),
     path("scans/<id:pk>/submit/", views.scan_submit_view, name="scan-submit"),
-    path("scans/<id:pk>/validate/", views.scan_validate_view, name="scan-validate"),
     path("scans/<id:pk>/download/", views.scan_csv, name="scan-csv"),
 ]

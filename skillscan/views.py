@@ -1,10 +1,11 @@
-"""Skills scans: the apprentice takes one section by section and submits it; the employer
-validates it; everyone with a role sees its results and the history across scans."""
+"""Skills scans: the apprentice takes one section by section and submits it; everyone with a
+role sees its results and the history across scans. The employer validates it on a page of
+progress (progress/scan_validation.py), which shows the evidence beside each KSB."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -17,16 +18,18 @@ from core.tables import paginate
 from standards.models import KSB
 from standards.selectors import standard_structure
 
-from .forms import RatingSectionForm, ValidationForm
-from .models import SCORE_DESCRIPTORS, Score, SkillScan
+from .checking import employer_differences, scan_check
+from .forms import RatingSectionForm
+from .models import SkillScan
 from .selectors import (
     KINDS,
+    SCALE,
     SCAN_CSV_HEADER,
+    SCANS,
     duty_bar_chart,
     duty_history,
     duty_history_chart,
     duty_history_table,
-    ratings_in_code_order,
     resume_section,
     scan_csv_rows,
     scan_results,
@@ -34,26 +37,13 @@ from .selectors import (
 from .services import (
     ScanError,
     ScanIncomplete,
-    employer_review_save,
-    missing_ksbs,
     ratings_save,
     scan_start,
     scan_submit,
 )
 
-SCALE = [(s.value, s.label, SCORE_DESCRIPTORS[s.value]) for s in Score]
 KIND_LABELS = dict(KINDS)
-NOT_TO_VALIDATE = {
-    SkillScan.Status.VALIDATED: "This scan has been validated and is locked.",
-    SkillScan.Status.DRAFT: "This scan has not been submitted yet.",
-}
-SCANS = SkillScan.objects.select_related(
-    "apprenticeship__standard",
-    "apprenticeship__apprentice",
-    "apprenticeship__mentor",
-    "apprenticeship__organisation",
-    "validated_by",
-)
+LOCKED = "This scan has been submitted and can no longer be changed."
 
 
 def _scan(request, pk, action=Action.VIEW):
@@ -87,48 +77,85 @@ def scan_start_view(request, pk):
     return redirect("skillscan:scan-rate", pk=scan.pk, section="k")
 
 
-def _after_saving(request, scan, slugs, position):
-    """Where the buttons of a section lead once it is saved: the next or previous section,
-    the submit page after the last, or the same section again."""
+def _wants_json(request):
+    """A save made by static/js/scan.js as a rating is chosen, answered with JSON."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _destination(request, slugs, position):
+    """Where the buttons of a section lead once it is saved: a section's tab or "Check and
+    submit" (``goto``), the next or previous section, "submit" after the last; None to stay."""
+    goto = request.POST.get("goto")
+    if goto is not None:
+        return goto if goto in slugs or goto == "submit" else None
     action = request.POST.get("action", "save")
-    if action == "next" and position + 1 < len(slugs):
-        section = slugs[position + 1]
-    elif action == "next":
+    if action == "next":
+        return slugs[position + 1] if position + 1 < len(slugs) else "submit"
+    if action == "previous" and position > 0:
+        return slugs[position - 1]
+    return None
+
+
+def _after_saving(request, scan, slugs, position, anchor):
+    """The URL to go to once a section is saved; staying means coming back to ``anchor`` (the
+    first KSB still to rate, or the buttons), not to the top of a long page."""
+    destination = _destination(request, slugs, position)
+    if destination is None:
+        return f"{request.path}#{anchor}"
+    if destination == "submit":
         return reverse("skillscan:scan-submit", kwargs={"pk": scan.pk})
-    elif action == "previous" and position > 0:
-        section = slugs[position - 1]
-    else:
-        return request.path
-    return reverse("skillscan:scan-rate", kwargs={"pk": scan.pk, "section": section})
+    return reverse("skillscan:scan-rate", kwargs={"pk": scan.pk, "section": destination})
 
 
-def _save_section(request, scan, form, slugs, section):
+def _save_section(request, scan, form, slugs, section, rated_before):
+    saved = form.ratings()
     try:
-        ratings_save(scan=scan, user=request.user, ratings=form.ratings())
+        ratings_save(scan=scan, user=request.user, ratings=saved)
     except ScanError as exc:
         messages.error(request, str(exc))
         return redirect(request.path)
     messages.success(request, f"{KIND_LABELS[section.upper()]} saved.")
-    return redirect(_after_saving(request, scan, slugs, slugs.index(section)))
+    unrated = (k.code for k in form.ksbs if k.pk not in saved and k.pk not in rated_before)
+    anchor = next(unrated, "scan-actions")
+    return redirect(_after_saving(request, scan, slugs, slugs.index(section), anchor))
+
+
+def _save_json(request, scan, form, total):
+    """The JSON answer to a save of some KSBs' fields: the progress, or the errors (400)."""
+    if not form.is_valid():
+        errors = {name: list(found) for name, found in form.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    saved = form.ratings()
+    try:
+        ratings_save(scan=scan, user=request.user, ratings=saved)
+    except ScanError as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    codes = [ksb.code for ksb in form.ksbs if ksb.pk in saved]
+    return JsonResponse({"rated": scan.ratings.count(), "total": total, "saved": codes})
 
 
 @login_required
 def scan_rate(request, pk, section):
     scan, role = _scan(request, pk, Action.RATE)
     if scan.is_locked:
-        messages.info(request, "This scan has been submitted and can no longer be changed.")
+        if _wants_json(request) and request.method == "POST":
+            return JsonResponse({"error": LOCKED}, status=409)
+        messages.info(request, LOCKED)
         return redirect(scan)
     sections = _sections(scan.apprenticeship.standard)
     slugs = [slug for slug, *_ in sections]
     if section not in slugs:
         raise Http404("No such section.")
+    total = sum(count for *_, count in sections)
     ksbs = KSB.objects.filter(standard_id=scan.apprenticeship.standard_id, kind=section.upper())
     ratings = {r.ksb_id: r for r in scan.ratings.all()}
     form = RatingSectionForm(
         request.POST or None, ksbs=ksbs.prefetch_related("duties"), ratings=ratings
     )
+    if request.method == "POST" and _wants_json(request):
+        return _save_json(request, scan, form, total)
     if request.method == "POST" and form.is_valid():
-        return _save_section(request, scan, form, slugs, section)
+        return _save_section(request, scan, form, slugs, section, ratings)
     context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role, "form": form}
     return render(
         request,
@@ -142,7 +169,7 @@ def scan_rate(request, pk, section):
             "is_last": section == slugs[-1],
             "is_first": section == slugs[0],
             "rated": len(ratings),
-            "total": sum(count for *_, count in sections),
+            "total": total,
             "scale": SCALE,
         },
     )
@@ -167,9 +194,9 @@ def scan_submit_view(request, pk):
                 request, "Your scan has been submitted. Your mentor has been asked to validate it."
             )
             return redirect(scan)
-    missing = missing_ksbs(scan)
-    total = KSB.objects.filter(standard_id=scan.apprenticeship.standard_id).count()
-    context = {"scan": scan, "role": role, "missing": missing, "total": total}
+    check = scan_check(scan)
+    missing, total = check.missing, len(check.rows)
+    context = {"scan": scan, "role": role, "check": check, "missing": missing, "total": total}
     return render(request, "skillscan/scan_submit.html", {**context, "rated": total - len(missing)})
 
 
@@ -186,46 +213,8 @@ def scan_results_view(request, pk):
         {
             **context,
             "results": results,
+            "differences": employer_differences(results),
             "duty_chart": duty_bar_chart(results.duties),
-            "scale": SCALE,
-        },
-    )
-
-
-def _save_review(request, scan, form, validating):
-    try:
-        employer_review_save(
-            scan=scan, user=request.user, reviews=form.reviews(), validate=validating
-        )
-    except ScanError as exc:
-        messages.error(request, str(exc))
-        return redirect(request.path)
-    if validating:
-        messages.success(request, "The scan is validated. It is now locked for everyone.")
-        return redirect(scan)
-    messages.success(request, "Your scores and comments are saved; the scan is not validated yet.")
-    return redirect(request.path)
-
-
-@login_required
-def scan_validate_view(request, pk):
-    scan, role = _scan(request, pk, Action.VALIDATE_SCAN)
-    if scan.status != SkillScan.Status.SUBMITTED:
-        messages.info(request, NOT_TO_VALIDATE[scan.status])
-        return redirect(scan)
-    ratings = ratings_in_code_order(scan)
-    validating = request.POST.get("action") == "validate"
-    form = ValidationForm(request.POST or None, ratings=ratings, validating=validating)
-    if request.method == "POST" and form.is_valid():
-        return _save_review(request, scan, form, validating)
-    context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role, "form": form}
-    return render(
-        request,
-        "skillscan/scan_validate.html",
-        {
-            **context,
-            "rows": form.rows(),
-            "disagreements": [r for r in ratings if r.is_disagreement],
             "scale": SCALE,
         },
     )

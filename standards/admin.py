@@ -1,10 +1,14 @@
+import re
+from functools import reduce
+from operator import or_
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
-from django.utils.text import Truncator
+from django.db.models import Count, Q
+from django.utils.text import Truncator, smart_split
 
 from .models import KSB, Duty, Standard
 
@@ -19,6 +23,10 @@ class AnyStandardKSBChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.standard.reference} v{obj.standard.version} {obj.code}: " + Truncator(
             obj.description
         ).chars(70)
+
+
+# A KSB's code as an admin types it: "K3", "k3", "S12", "B1" (kind and number).
+KSB_CODE = re.compile(r"([KSB])(\d{1,4})", re.IGNORECASE)
 
 
 def ksb_picker():
@@ -140,6 +148,21 @@ class KSBAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(duty_count=Count("duties"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """A word that is a KSB code ("K3", "k3", "S12") finds that KSB exactly (not K30-K39);
+        several codes find each of them; the other words search descriptions and references as
+        usual, so "ST0825 K3" is K3 of ST0825."""
+        codes, words = [], []
+        for word in smart_split(search_term):
+            match = KSB_CODE.fullmatch(word)
+            if match:
+                codes.append(Q(kind=match[1].upper(), number=int(match[2])))
+            else:
+                words.append(word)
+        if codes:
+            queryset = queryset.filter(reduce(or_, codes))
+        return super().get_search_results(request, queryset, " ".join(words))
 
     @admin.display(description="code", ordering="number")
     def code(self, obj):

@@ -199,8 +199,11 @@ class EvidenceFactory(DjangoModelFactory):
 
     @factory.post_generation
     def ksbs(obj, create, extracted, **kwargs):
+        # Accepted evidence has every KSB accepted, as a decision on it as a whole would.
         if create and extracted:
-            obj.ksbs.set(extracted)
+            obj.ksbs.set(
+                extracted, through_defaults={"accepted": obj.status == Evidence.Status.ACCEPTED}
+            )
 
 
 class ProgressReviewFactory(DjangoModelFactory):

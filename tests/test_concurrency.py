@@ -143,7 +143,7 @@ def _post_at_once(site, path, form=None, *, email=None, times=SIMULTANEOUS, clie
 
     def body(index):
         fields = form(index) if callable(form) else form or {}
-        return urlencode({"csrfmiddlewaretoken": cookies["csrftoken"], **fields})
+        return urlencode({"csrfmiddlewaretoken": cookies["csrftoken"], **fields}, doseq=True)
 
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -187,9 +187,18 @@ def test_simultaneous_decisions_accept_the_evidence_once(site):
         " WHERE u.email = %s AND e.status = 'submitted' ORDER BY e.id LIMIT 1",
         "apprentice@example.com",
     )
+    ksbs = [
+        row[0]
+        for row in site.query(
+            "SELECT ksb_id FROM tracker_evidence_ksbs WHERE evidence_id = %s", evidence
+        )
+    ]
     mails = _mails_sent(site)
     answers = _post_at_once(
-        site, f"/evidence/{evidence}/decide/", {"decision": "accepted"}, email="manager@example.com"
+        site,
+        f"/evidence/{evidence}/decide/",
+        {"decision": "accepted", "ksbs": ksbs},
+        email="manager@example.com",
     )
     assert _statuses(answers) == [302] * SIMULTANEOUS
     assert _one(site, "SELECT status FROM tracker_evidence WHERE id = %s", evidence) == "accepted"

@@ -153,7 +153,7 @@ def test_a_decision_stands_when_the_apprentice_cannot_be_told(
     client.force_login(mentor)
     response = client.post(
         reverse("tracker:evidence-decide", kwargs={"pk": evidence.pk}),
-        {"decision": "accepted"},
+        {"decision": "accepted", "ksbs": [k.pk for k in evidence.ksbs.all()]},
         follow=True,
     )
     assert response.status_code == 200

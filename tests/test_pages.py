@@ -33,7 +33,7 @@ def test_base_template_has_skip_link_navigation_and_footer_credit(client, st0825
     html = client.get("/").content.decode()
     assert '<a class="skip-link" href="#main">Skip to main content</a>' in html
     assert '<main id="main"' in html
-    assert '<nav class="container' in html and 'aria-label="Main"' in html
+    assert '<nav class="navbar' in html and 'aria-label="Main"' in html
     assert 'href="/standards/"' in html
     assert " ".join(OGL.split()) in " ".join(re.sub(r"<[^>]+>", "", html).split())
     assert '<html lang="en-GB">' in html

@@ -1,9 +1,14 @@
 import time
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import models
+from django.db.models import Count, Max
+from django.utils import timezone
 
 from accounts.models import Apprenticeship, Membership, Organisation, User
 from skillscan.models import SkillScan
@@ -237,3 +242,134 @@ def test_bulk_insert_returns_the_ids_in_order_and_keeps_given_creation_times():
     (later,) = insert(Organisation, ("name",), iter([("Third",)]))
     assert Organisation.objects.get(pk=later).created_at > then  # a default: the current time
     assert insert(Organisation, ("name",), []) == []
+
+
+# --- the demo tells a believable story in time (issue 12) ------------------------------------
+
+
+@pytest.fixture
+def demo_world(debug):
+    seed(apprentices=30)  # the extra apprentices are 1 to 23 months in
+    return timezone.now()
+
+
+def test_no_demo_timestamp_is_in_the_future(demo_world):
+    now = demo_world
+    for app in ("accounts", "skillscan", "tracker", "progress"):
+        for model in apps.get_app_config(app).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, models.DateTimeField):
+                    latest = model.objects.aggregate(latest=Max(field.name))["latest"]
+                    assert latest is None or latest <= now, f"{model.__name__}.{field.name}"
+
+
+def test_evidence_history_follows_the_evidence_in_order(demo_world):
+    from tracker.models import Evidence
+
+    now = demo_world
+    evidence = Evidence.objects.select_related("apprenticeship").prefetch_related("feedback")
+    assert len(evidence) > 100
+    for item in evidence:
+        steps = list(item.feedback.all())  # in time order
+        assert item.apprenticeship.start_date <= item.occurred_on < now.date(), item
+        assert item.occurred_on <= timezone.localdate(item.created_at), "logged after it happened"
+        assert item.created_at <= item.updated_at <= now
+        assert steps == sorted(steps, key=lambda step: step.pk), "recorded in the order of events"
+        if item.status == Evidence.Status.DRAFT:
+            assert item.submitted_at is None and not steps
+            continue
+        assert item.created_at < item.submitted_at <= item.updated_at
+        assert steps[0].decision == "submitted" and steps[0].created_at == item.submitted_at
+        assert [step.created_at for step in steps] == sorted({step.created_at for step in steps})
+        if item.status in (Evidence.Status.ACCEPTED, Evidence.Status.CHANGES_REQUESTED):
+            assert steps[-1].decision == item.status
+            assert steps[-1].created_at == item.updated_at, "the decision was the last change"
+
+
+def test_sign_offs_come_after_the_evidence_they_rest_on(demo_world):
+    from tracker.models import DutySignOff, EvidenceFeedback
+
+    sign_offs = DutySignOff.objects.select_related("apprenticeship").prefetch_related("duty__ksbs")
+    assert sign_offs.count() == 12
+    for sign_off in sign_offs:
+        ksbs = [ksb.pk for ksb in sign_off.duty.ksbs.all()]
+        acceptances = EvidenceFeedback.objects.filter(
+            decision="accepted",
+            evidence__apprenticeship=sign_off.apprenticeship,
+            evidence__ksbs__in=ksbs,
+        ).aggregate(last=Max("created_at"))["last"]
+        assert acceptances is not None and acceptances < sign_off.at <= demo_world
+        assert sign_off.apprenticeship.start_date < timezone.localdate(sign_off.at)
+
+
+def test_scans_are_submitted_after_they_start_and_validated_after_that(demo_world):
+    scans = SkillScan.objects.select_related("apprenticeship")
+    for scan in scans:
+        assert scan.apprenticeship.start_date <= timezone.localdate(scan.created_at)
+        stamps = [scan.created_at, scan.submitted_at, scan.validated_at]
+        done = [stamp for stamp in stamps if stamp is not None]
+        assert done == stamps[: len(done)], "no validation without a submission"
+        assert done == sorted(set(done)), scan
+        assert scan.updated_at == done[-1] and done[-1] <= demo_world
+
+
+def test_reviews_every_twelve_weeks_signed_after_they_are_held(demo_world):
+    from tracker.models import ProgressReview
+    from tracker.rules import REVIEW_INTERVAL
+
+    for apprenticeship in Apprenticeship.objects.prefetch_related("reviews"):
+        reviews = sorted(apprenticeship.reviews.all(), key=lambda review: review.held_on)
+        held = [review.held_on for review in reviews]
+        gaps = {later - earlier for earlier, later in pairwise(held)}
+        assert gaps <= {REVIEW_INTERVAL}, apprenticeship
+        for review in reviews:
+            assert apprenticeship.start_date < review.held_on < demo_world.date()
+            assert timezone.localdate(review.created_at) == review.held_on
+            assert review.created_at <= review.employer_signed_at <= review.apprentice_signed_at
+            assert review.apprentice_signed_at <= demo_world
+    assert ProgressReview.objects.count() > 30
+
+
+def test_apprenticeships_are_set_up_before_they_start(demo_world):
+    for apprenticeship in Apprenticeship.objects.prefetch_related("status_changes"):
+        (started,) = apprenticeship.status_changes.all()
+        assert apprenticeship.created_at < started.at <= demo_world
+        assert timezone.localdate(started.at) == apprenticeship.start_date
+
+
+def test_no_apprentice_logs_the_same_title_twice(demo_world):
+    from tracker.models import Evidence
+
+    repeated = (
+        Evidence.objects.values("apprenticeship", "title")
+        .annotate(times=Count("pk"))
+        .filter(times__gt=1)
+    )
+    assert list(repeated) == []
+    first = Evidence.objects.filter(apprenticeship__apprentice__email="apprentice@example.com")
+    assert len({item.description for item in first}) > 1, "not one text for everything"
+
+
+def test_no_ksb_with_accepted_evidence_is_agreed_at_0_in_the_latest_scan(demo_world):
+    from tracker.models import Evidence
+
+    checked = 0
+    for apprenticeship in Apprenticeship.objects.all():
+        latest = (
+            SkillScan.objects.filter(apprenticeship=apprenticeship)
+            .exclude(status="draft")
+            .order_by("-submitted_at")
+            .first()
+        )
+        if latest is None:
+            continue
+        agreed = {rating.ksb_id: rating.agreed_score for rating in latest.ratings.all()}
+        accepted = set(
+            Evidence.ksbs.through.objects.filter(
+                evidence__apprenticeship=apprenticeship, evidence__status="accepted"
+            ).values_list("ksb_id", flat=True)
+        )
+        assert accepted, apprenticeship
+        assert all(agreed[ksb] > 0 for ksb in accepted), apprenticeship
+        checked += 1
+    assert checked == 32  # all but the beginner's draft and the one near gateway with no scan

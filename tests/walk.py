@@ -94,6 +94,24 @@ REVIEW_FORM = {
     "progress": "Fine.",
     "actions": "More.",
 }
+
+
+def sign_off_form(world):
+    """Duty 1's sign-off, confirming the KSBs it has no accepted evidence for."""
+    from tracker.forms import unevidenced_token
+    from tracker.services import unevidenced_ksbs_of
+
+    apprenticeship = world["apprenticeship"]
+    duty = apprenticeship.standard.duties.get(number=1)
+    missing = unevidenced_ksbs_of(apprenticeship, duty)
+    return {
+        "note": "Walk",
+        "reason": "Walk",
+        "confirm": "on",
+        "unevidenced": unevidenced_token(duty, missing),
+    }
+
+
 INVITE_APPRENTICE = {
     "email": "walk@example.com",
     "full_name": "Walk Er",
@@ -138,6 +156,10 @@ URLS = {
         _pk("apprenticeship"),
         On(Action.MARK_GATEWAY, post={"note": "Walk"}, post_only=True),
     ),
+    "progress:scan-validate": (
+        _pk("submitted"),
+        On(Action.VALIDATE_SCAN, post={"action": "save"}),
+    ),
     "progress:portfolio": (_pk("apprenticeship"), On(Action.EXPORT)),
     "progress:portfolio-csv": (_pk("apprenticeship"), On(Action.EXPORT)),
     "accounts:apprenticeship-edit": (
@@ -169,10 +191,6 @@ URLS = {
         On(Action.RATE, post={"action": "save"}),
     ),
     "skillscan:scan-submit": (_pk("draft"), On(Action.SUBMIT_SCAN, post={})),
-    "skillscan:scan-validate": (
-        _pk("submitted"),
-        On(Action.VALIDATE_SCAN, post={"action": "save"}),
-    ),
     "tracker:evidence-list": (_pk("apprenticeship"), On(Action.VIEW)),
     "tracker:evidence-create": (_pk("apprenticeship"), On(Action.LOG_EVIDENCE, post=EVIDENCE_FORM)),
     "tracker:evidence-detail": (_pk("evidence"), On(Action.VIEW)),
@@ -181,12 +199,24 @@ URLS = {
     "tracker:evidence-submit": (_pk("evidence"), On(Action.LOG_EVIDENCE, post={}, post_only=True)),
     "tracker:evidence-decide": (
         _pk("submitted_evidence"),
-        On(Action.DECIDE_EVIDENCE, post={"decision": "accepted"}, post_only=True),
+        On(
+            Action.DECIDE_EVIDENCE,
+            post=lambda w: {"decision": "accepted", "ksbs": [w["standard"].ksbs.first().pk]},
+            post_only=True,
+        ),
+    ),
+    "tracker:evidence-withdraw": (
+        _pk("submitted_evidence"),
+        On(Action.WITHDRAW_EVIDENCE, post={}),
+    ),
+    "tracker:evidence-comment": (
+        _pk("submitted_evidence"),
+        On(Action.COMMENT_ON_EVIDENCE, post={"comment": "Walk"}, post_only=True),
     ),
     "tracker:evidence-file": (_pk("evidence"), On(Action.VIEW)),
     "tracker:duty-list": (_pk("apprenticeship"), On(Action.VIEW)),
     "tracker:duty-detail": (_duty(1), On(Action.VIEW)),
-    "tracker:duty-sign-off": (_duty(1), On(Action.SIGN_OFF_DUTY, post={"note": "Walk"})),
+    "tracker:duty-sign-off": (_duty(1), On(Action.SIGN_OFF_DUTY, post=sign_off_form)),
     "tracker:duty-sign-off-undo": (_duty(2), On(Action.SIGN_OFF_DUTY, post={"reason": "Walk"})),
     "tracker:hours": (_pk("apprenticeship"), On(Action.VIEW)),
     "tracker:progress-review-list": (_pk("apprenticeship"), On(Action.VIEW)),

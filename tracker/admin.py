@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import DutySignOff, Evidence, EvidenceFeedback, ProgressReview
+from .models import DutySignOff, Evidence, EvidenceFeedback, EvidenceKSB, ProgressReview
 
 
 class EvidenceFeedbackInline(admin.TabularInline):
@@ -10,6 +10,21 @@ class EvidenceFeedbackInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceKSBInline(admin.TabularInline):
+    """The KSBs the evidence claims and whether the latest decision accepted each: set by the
+    apprentice's form and the employer's decision (tracker.services), never here."""
+
+    model = EvidenceKSB
+    fields = ["ksb", "accepted"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "KSBs"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -26,10 +41,11 @@ class EvidenceAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["apprenticeship__apprentice"]
     raw_id_fields = ["apprenticeship"]
-    filter_horizontal = ["ksbs"]
     # The file is the apprentice's, checked as they attached it (tracker.files): never replaced
     # here, where no check runs.
+    # Its status moves only through the apprentice's and the employer's actions, each recorded.
     readonly_fields = [
+        "status",
         "attachment",
         "attachment_name",
         "attachment_type",
@@ -37,7 +53,7 @@ class EvidenceAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [EvidenceFeedbackInline]
+    inlines = [EvidenceKSBInline, EvidenceFeedbackInline]
 
     def has_change_permission(self, request, obj=None):
         """Accepted evidence is a record: it stays as it was accepted."""

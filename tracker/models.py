@@ -75,7 +75,9 @@ class Evidence(models.Model):
     attachment = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=200)
     attachment_name = models.CharField(max_length=255, blank=True)
     attachment_type = models.CharField(max_length=100, blank=True)
-    ksbs = models.ManyToManyField(KSB, related_name="evidence", blank=True, verbose_name="KSBs")
+    ksbs = models.ManyToManyField(
+        KSB, through="EvidenceKSB", related_name="evidence", blank=True, verbose_name="KSBs"
+    )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -147,14 +149,38 @@ class Evidence(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
 
 
+class EvidenceKSB(models.Model):
+    """A KSB a piece of evidence claims, and whether the employer's latest decision on it
+    accepted that KSB. The decisions (KSBDecision) are the record; ``accepted`` is derived from
+    the latest one and kept here, so "KSBs with accepted evidence" is one filter (tracker.rules).
+    The table is the one Django made for Evidence.ksbs before decisions were per KSB, with its
+    unique (evidence, ksb) pair as it was named then."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="ksb_links")
+    ksb = models.ForeignKey(KSB, on_delete=models.CASCADE, related_name="evidence_links")
+    accepted = models.BooleanField(default=False, db_default=False)
+
+    class Meta:
+        db_table = "tracker_evidence_ksbs"
+        unique_together = [("evidence", "ksb")]
+        verbose_name = "KSB of evidence"
+        verbose_name_plural = "KSBs of evidence"
+
+    def __str__(self):
+        return f"{self.ksb.code}: {'accepted' if self.accepted else 'not accepted'}"
+
+
 class EvidenceFeedback(models.Model):
-    """One step of a piece of evidence's back-and-forth: a submission or an employer's decision.
-    Never edited, so the history is never overwritten."""
+    """One step of a piece of evidence's back-and-forth: a submission, an employer's decision
+    (with its outcome per KSB, KSBDecision), a withdrawal or a comment of either side. Never
+    edited, so the history is never overwritten."""
 
     class Decision(models.TextChoices):
         SUBMITTED = "submitted", "Submitted for review"
         ACCEPTED = "accepted", "Accepted"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        WITHDRAWN = "withdrawn", "Withdrawn from review"
+        COMMENT = "comment", "Reply"
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="feedback")
     author = models.ForeignKey(
@@ -170,6 +196,27 @@ class EvidenceFeedback(models.Model):
 
     def __str__(self):
         return f"{self.get_decision_display()}: {self.evidence}"
+
+
+class KSBDecision(models.Model):
+    """One KSB's outcome in an employer's acceptance of a piece of evidence: accepted, or not
+    with the reason why. Part of the decision's record, never edited."""
+
+    feedback = models.ForeignKey(
+        EvidenceFeedback, on_delete=models.CASCADE, related_name="ksb_decisions"
+    )
+    ksb = models.ForeignKey(KSB, on_delete=models.PROTECT, related_name="+")
+    accepted = models.BooleanField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["feedback", "ksb"], name="tracker_ksbdecision_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.ksb.code}: {'accepted' if self.accepted else 'not accepted'}"
 
 
 class DutySignOff(models.Model):
@@ -191,6 +238,12 @@ class DutySignOff(models.Model):
     )
     at = models.DateTimeField(default=timezone.now, editable=False)
     note = models.TextField(blank=True)
+    # A sign-off while some of the duty's KSBs had no accepted evidence keeps which they were
+    # then and the signer's reason; the pages count what is unevidenced now from the evidence.
+    unevidenced_ksbs = models.ManyToManyField(
+        KSB, blank=True, related_name="+", verbose_name="KSBs unevidenced at sign-off"
+    )
+    unevidenced_reason = models.TextField("reason for signing off without evidence", blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from accounts.models import User
 from core.tables import choice, pick, url_for_each
@@ -18,15 +19,19 @@ from standards.models import KIND_RANK, KSB, Duty
 from standards.selectors import standard_structure
 
 from .links import EvidenceLink, describe_link
-from .models import DutySignOff, Evidence
+from .models import DutySignOff, Evidence, EvidenceKSB
 from .rules import (
     ACTIVE_EVIDENCE,
     DutyStatus,
+    accepted_links,
     current_sign_offs_by_duty,
     duties_with_progress,
     duty_status,
     evidenced_ksb_ids,
+    ksb_accepted,
     percent,
+    waiting_days,
+    waiting_label,
 )
 
 
@@ -38,18 +43,33 @@ class DutyRow:
     status: str
     scan_mean: Decimal | None
     sign_off: DutySignOff | None = None
+    worked: int = 0  # its KSBs with evidence that is not a draft, accepted or not
 
     @property
     def percent(self):
         return percent(self.covered, self.total)
 
     @property
+    def waiting(self):
+        """Its KSBs with evidence logged but none of it accepted for them yet."""
+        return max(self.worked - self.covered, 0)
+
+    @property
     def status_label(self):
+        """The status in words that fit the figures: "in progress" only once something is
+        accepted; before that, evidence logged is a start and says so."""
+        if self.status == DutyStatus.IN_PROGRESS and not self.covered:
+            return "Started"
         return DutyStatus(self.status).label
 
     @property
     def is_signed_off(self):
         return self.status == DutyStatus.SIGNED_OFF
+
+    @property
+    def unevidenced(self):
+        """How many of the duty's KSBs have no accepted evidence now."""
+        return self.total - self.covered
 
 
 def sign_off_events(apprenticeship, duty=None):
@@ -57,7 +77,7 @@ def sign_off_events(apprenticeship, duty=None):
     (its pages name them), else of every duty (enough for their statuses)."""
     events = DutySignOff.objects.filter(apprenticeship_id=apprenticeship.pk).order_by("pk")
     if duty is not None:
-        events = events.filter(duty=duty).select_related("by")
+        events = events.filter(duty=duty).select_related("by").prefetch_related("unevidenced_ksbs")
     return list(events)
 
 
@@ -77,6 +97,7 @@ def duty_rows(structure, *, accepted, active, events, means):
                 status=duty_status(ksb_ids, accepted, active, duty.pk in signed),
                 scan_mean=means.get(duty.pk),
                 sign_off=signed.get(duty.pk),
+                worked=len(ksb_ids & active),
             )
         )
     return rows
@@ -126,6 +147,7 @@ def duty_rows_from_database(apprenticeship):
             status=duty.status,
             scan_mean=means.get(duty.pk),
             sign_off=signed.get(duty.pk),
+            worked=duty.worked,
         )
         for duty in duties
     ]
@@ -170,6 +192,11 @@ class QueueItem:
     apprentice: str
     ksb_codes: str  # "K1, K4, S2": its KSBs in code order
     page_url: str
+    waiting_days: int  # whole days since it was submitted (tracker.rules.waiting_days)
+
+    @property
+    def waiting(self):
+        return waiting_label(self.waiting_days)
 
 
 QUEUE_FIELDS = (
@@ -183,9 +210,11 @@ QUEUE_FIELDS = (
 )
 
 
-def queue_items(rows):
+def queue_items(rows, today=None):
     """The QueueItems of ``rows``, a page of evidence as QUEUE_FIELDS values: one more query
-    (the KSBs of them all) and one reverse for the whole page."""
+    (the KSBs of them all) and one reverse for the whole page. ``today`` (default: the local
+    date) is what their waiting is counted to."""
+    today = today or timezone.localdate()
     rows = list(rows)
     ksbs = {row[0]: [] for row in rows}  # {evidence pk: [(kind's rank, number, kind)]}
     links = Evidence.ksbs.through.objects.filter(evidence_id__in=list(ksbs))
@@ -202,6 +231,7 @@ def queue_items(rows):
             apprentice=User.name_of(full_name, email),
             ksb_codes=", ".join(KSB.code_of(kind, n) for _, n, kind in sorted(ksbs[pk])),
             page_url=page_url(pk),
+            waiting_days=waiting_days(submitted_at, today),
         )
         for pk, title, url, submitted_at, hours, full_name, email in rows
     ]
@@ -220,7 +250,7 @@ def duty_page(apprenticeship, duty):
     the evidence mapped to it (not drafts), what is still missing, its status and its sign-off
     history."""
     links = (
-        Evidence.ksbs.through.objects.filter(
+        EvidenceKSB.objects.filter(
             ksb_id__in=duty.ksb_ids,
             evidence__apprenticeship=apprenticeship,
             evidence__status__in=ACTIVE_EVIDENCE,
@@ -230,11 +260,13 @@ def duty_page(apprenticeship, duty):
     )
     evidence_of = {}
     for link in links:
+        # Whether this piece counts for this KSB: accepted evidence may not accept all its KSBs.
+        link.evidence.ksb_accepted = ksb_accepted(link.evidence.status, link.accepted)
         evidence_of.setdefault(link.ksb_id, []).append(link.evidence)
     ksb_rows = []
     for ksb in duty.ksb_list:
         mapped = evidence_of.get(ksb.pk, [])
-        accepted = any(e.status == Evidence.Status.ACCEPTED for e in mapped)
+        accepted = any(e.ksb_accepted for e in mapped)
         ksb_rows.append({"ksb": ksb, "evidence": mapped, "accepted": accepted})
     accepted = {r["ksb"].pk for r in ksb_rows if r["accepted"]}
     active = {r["ksb"].pk for r in ksb_rows if r["evidence"]}
@@ -247,6 +279,7 @@ def duty_page(apprenticeship, duty):
         status=duty_status(duty.ksb_ids, accepted, active, sign_off is not None),
         scan_mean=latest_scan_means(apprenticeship, [duty])[duty.pk],
         sign_off=sign_off,
+        worked=len(active),
     )
     return DutyPage(
         row=row,
@@ -254,6 +287,33 @@ def duty_page(apprenticeship, duty):
         missing=[r["ksb"] for r in ksb_rows if not r["accepted"]],
         events=events,
     )
+
+
+@dataclass(frozen=True)
+class AcceptedEvidence:
+    """A piece of evidence as a page lists it beside a KSB: plain values, no model object."""
+
+    pk: int
+    title: str
+    occurred_on: date
+
+
+def accepted_evidence_by_ksb(apprenticeship):
+    """{ksb id: [AcceptedEvidence, newest first]}: the apprenticeship's evidence accepted FOR
+    each KSB, in one query. KSBs without any are left out.
+
+    Accepted for a KSB is tracker.rules' ACCEPTED_LINK: accepted evidence whose latest
+    decision accepted that KSB."""
+    links = (
+        accepted_links()
+        .filter(evidence__apprenticeship_id=apprenticeship.pk)
+        .order_by("-evidence__occurred_on", "-evidence_id")
+        .values_list("ksb_id", "evidence_id", "evidence__title", "evidence__occurred_on")
+    )
+    by_ksb = {}
+    for ksb_id, pk, title, occurred_on in links:
+        by_ksb.setdefault(ksb_id, []).append(AcceptedEvidence(pk, title, occurred_on))
+    return by_ksb
 
 
 EVIDENCE_SORTS = {"newest": ("-occurred_on", "-pk"), "oldest": ("occurred_on", "pk")}

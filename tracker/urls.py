@@ -2,18 +2,20 @@ from django.urls import path
 
 from core import converters  # noqa: F401 (registers the path converters used below)
 
-from .views import duties, evidence, hours, reviews
+from .views import decisions, duties, evidence, hours, reviews
 
 app_name = "tracker"
 
 urlpatterns = [
     path("apprenticeships/<id:pk>/evidence/", evidence.evidence_list, name="evidence-list"),
     path("apprenticeships/<id:pk>/evidence/new/", evidence.evidence_create, name="evidence-create"),
-    path("evidence/<id:pk>/", evidence.evidence_detail, name="evidence-detail"),
+    path("evidence/<id:pk>/", decisions.evidence_detail, name="evidence-detail"),
     path("evidence/<id:pk>/edit/", evidence.evidence_update, name="evidence-update"),
     path("evidence/<id:pk>/delete/", evidence.evidence_delete_view, name="evidence-delete"),
     path("evidence/<id:pk>/submit/", evidence.evidence_submit_view, name="evidence-submit"),
-    path("evidence/<id:pk>/decide/", evidence.evidence_decide_view, name="evidence-decide"),
+    path("evidence/<id:pk>/decide/", decisions.evidence_decide_view, name="evidence-decide"),
+    path("evidence/<id:pk>/withdraw/", decisions.evidence_withdraw_view, name="evidence-withdraw"),
+    path("evidence/<id:pk>/comment/", decisions.evidence_comment_view, name="evidence-comment"),
     path("evidence/<id:pk>/file/", evidence.evidence_file, name="evidence-file"),
     path("apprenticeships/<id:pk>/duties/", duties.duty_list, name="duty-list"),
     path("apprenticeships/<id:pk>/duties/<id:number>/", duties.duty_detail, name="duty-detail"),

@@ -50,8 +50,28 @@ class ApprenticeshipQuerySet(models.QuerySet):
         return self.filter(apprenticeships_where(user, EMPLOYER))
 
     def for_list(self):
-        """What a list row shows, in a constant number of queries."""
-        return self.select_related("apprentice", "standard", "organisation", "mentor")
+        """What a list row shows, in a constant number of queries (the name of the person
+        invited included, for a pending apprenticeship: see ``person``)."""
+        return self.select_related(
+            "apprentice", "standard", "organisation", "mentor"
+        ).with_invited_name()
+
+    def with_invited_name(self):
+        """Each apprenticeship with ``invited_name``: the name its latest apprentice invitation
+        was sent to while it has no apprentice (NULL once it has one), in the same query."""
+        from .invitations import Invitation
+
+        latest = Invitation.objects.filter(
+            apprenticeship=models.OuterRef("pk"), kind=Invitation.Kind.APPRENTICE
+        ).order_by("-sent_at", "-pk")
+        return self.annotate(
+            invited_name=models.Case(
+                models.When(
+                    apprentice__isnull=True,
+                    then=models.Subquery(latest.values("full_name")[:1]),
+                )
+            )
+        )
 
 
 class Apprenticeship(models.Model):
@@ -147,8 +167,9 @@ class Apprenticeship(models.Model):
         ]
 
     def __str__(self):
-        who = self.apprentice or "invited apprentice"
-        return f"{who}: {self.standard.reference} {self.standard.title} at {self.organisation}"
+        return (
+            f"{self.person}: {self.standard.reference} {self.standard.title} at {self.organisation}"
+        )
 
     def save(self, *args, update_fields=None, **kwargs):
         """Saves everything but the status, which only the status service changes (and
@@ -174,6 +195,14 @@ class Apprenticeship(models.Model):
     def get_absolute_url(self):
         # The apprenticeship's home page draws on every app, so the top app (progress) serves it.
         return reverse("progress:apprenticeship-home", kwargs={"pk": self.pk})
+
+    @property
+    def person(self):
+        """Who the apprenticeship is for, by name: its apprentice, or while it is pending the
+        person invited (from ``with_invited_name``, never a query of its own)."""
+        if self.apprentice_id:
+            return str(self.apprentice)
+        return getattr(self, "invited_name", None) or "Invited apprentice"
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -21,7 +21,7 @@ from core.tables import choice, pick, sort_value
 from tracker.rules import behind_q, overdue_q, review_days_sql
 
 from ..models import SORTS, OrganisationStamp, Tally, sorted_by
-from ..rules import needs_attention_q, ready_for_gateway_q
+from ..rules import ATTENTION, attention_conditions, needs_attention_q, ready_for_gateway_q
 
 
 def visible_tallies(user):
@@ -75,18 +75,40 @@ def ordering(sort):
 # --- the page: filters from the query string, counts, rows -------------------------------------
 
 
+def conditions(today):
+    """{name: Q} of the dashboard's "only" filters on ``today``: the needs-attention reasons
+    (progress.rules), needs attention at all, and ready for gateway. Each count at the top of
+    the page counts the rows of one condition, and links to the filter of the same condition:
+    one definition, so a card's number is the number of rows its link lists."""
+    return {
+        **attention_conditions(today),
+        "attention": needs_attention_q(today),
+        "ready": ready_for_gateway_q(today),
+    }
+
+
+ONLY = ("attention", *ATTENTION, "ready")
+ONLY_LABELS = {
+    "attention": "Needs attention",
+    "overdue": "Review overdue",
+    "behind": "Behind on hours",
+    "evidence": "Evidence to review",
+    "scan": "Scan to validate",
+    "ready": "Ready for gateway",
+}
+
+
 @dataclass
 class Filters:
     status: str
     mentors: list
     mentor: object
-    attention: bool
-    ready: bool
+    only: tuple  # names of the conditions every row must meet (see ONLY)
     sort: str
 
     @property
     def any(self):
-        return bool(self.status or self.mentor or self.attention or self.ready)
+        return bool(self.status or self.mentor or self.only)
 
 
 def _kept(filters, today, *, mentor=True):
@@ -94,10 +116,9 @@ def _kept(filters, today, *, mentor=True):
     kept = Q()
     if filters.status:
         kept &= Q(status=filters.status)
-    if filters.attention:
-        kept &= needs_attention_q(today)
-    if filters.ready:
-        kept &= ready_for_gateway_q(today)
+    these = conditions(today)
+    for name in filters.only:
+        kept &= these[name]
     if mentor and filters.mentor:
         kept &= Q(mentor=filters.mentor)
     return kept
@@ -105,13 +126,13 @@ def _kept(filters, today, *, mentor=True):
 
 def read_filters(params, mentors):
     """The dashboard's filters and sort from the query string; anything unknown or tampered
-    with (a mentor not among ``mentors``, say) falls back to no filter and the default sort."""
+    with (a mentor not among ``mentors``, a condition other than "1") falls back to no filter
+    and the default sort."""
     return Filters(
         status=choice(params.get("status"), Apprenticeship.Status.values),
         mentors=mentors,
         mentor=pick(params.get("mentor"), mentors),
-        attention=params.get("attention") == "1",
-        ready=params.get("ready") == "1",
+        only=tuple(name for name in ONLY if params.get(name) == "1"),
         sort=sort_value(params.get("sort"), SORTS, DEFAULT_SORT),
     )
 
@@ -141,9 +162,8 @@ def counts(user, tallies, params, today):
     filters = read_filters(
         params, list(User.objects.filter(pk__in=mentor_ids).order_by("full_name", "email"))
     )
-    names = ("apprentices", "evidence_waiting", "scans_waiting", "reviews_overdue", "behind")
-    counts = {name: sum(group[name] for group in groups) for name in (*names, "ready_for_gateway")}
-    counts["awaiting"] = counts["evidence_waiting"] + counts["scans_waiting"]
+    names = ("apprentices", *ONLY)
+    counts = {name: sum(group[name] for group in groups) for name in names}
     counts["shown"] = sum(
         group["shown"]
         for group in groups
@@ -163,11 +183,7 @@ def _groups(tallies, kept, today):
         .annotate(
             apprentices=Count("pk"),
             shown=Count("pk", filter=kept) if kept else Count("pk"),
-            evidence_waiting=Coalesce(Sum("evidence_waiting"), Value(0)),
-            scans_waiting=Count("pk", filter=Q(scan_waiting=True)),
-            reviews_overdue=Count("pk", filter=overdue_q(today)),
-            behind=Count("pk", filter=behind_q(today)),
-            ready_for_gateway=Count("pk", filter=ready_for_gateway_q(today)),
+            **{name: Count("pk", filter=q) for name, q in conditions(today).items()},
         )
     )
 
@@ -201,7 +217,7 @@ def _groups_key(user, filters, today):
     return _key(
         "dashboard:groups",
         user,
-        (filters.status, filters.attention, filters.ready),
+        (filters.status, filters.only),
         today.isoformat(),
     )
 

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from accounts.models import Apprenticeship, User
+from django.db.models import Case, F, OuterRef, Subquery, When
+
+from accounts.models import Apprenticeship, Invitation, User
 from accounts.rules import duration_months, month_of_programme
 from core.tables import url_for_each
-from tracker.rules import expected_tenths, is_on_track, is_overdue
+from tracker.models import Evidence
+from tracker.rules import expected_tenths, is_on_track, is_overdue, waiting_days
 
 from ..models import Tally
 from ..rules import attention_reasons, gateway_lines
@@ -25,6 +28,7 @@ class Row:
     evidence_url: str
     apprentice: str
     apprentice_email: str
+    invited: bool  # no apprentice yet: ``apprentice`` is the name the invitation was sent to
     mentor: str
     standard_reference: str
     standard_version: str
@@ -49,6 +53,7 @@ class Row:
     review_overdue: bool
     attention: list
     ready_for_gateway: bool
+    evidence_days: int | None = None  # how long the oldest piece waiting for review has waited
 
     @property
     def status_label(self):
@@ -90,11 +95,37 @@ _ROW_FIELDS = (
 )
 
 
+def _latest_invitation(field):
+    """The ``field`` of the latest invitation onto each tally's apprenticeship while it has no
+    apprentice (the person invited), else NULL: read in the rows' own query."""
+    invitations = Invitation.objects.filter(
+        apprenticeship=OuterRef("apprenticeship"), kind=Invitation.Kind.APPRENTICE
+    ).order_by("-sent_at", "-pk")
+    return Case(When(apprentice__isnull=True, then=Subquery(invitations.values(field)[:1])))
+
+
+def _oldest_waiting():
+    """When the oldest piece of evidence waiting for review (the tally's evidence_waiting) was
+    submitted, NULL when none waits: read in the rows' own query."""
+    waiting = Evidence.objects.filter(
+        apprenticeship=OuterRef("apprenticeship"), status=Evidence.Status.SUBMITTED
+    ).order_by(F("submitted_at").asc(nulls_last=True), "pk")
+    return Case(When(evidence_waiting__gt=0, then=Subquery(waiting.values("submitted_at")[:1])))
+
+
+def _values(tallies):
+    return tallies.annotate(
+        invited_name=_latest_invitation("full_name"),
+        invited_email=_latest_invitation("email"),
+        waiting_since=_oldest_waiting(),
+    ).values(*_ROW_FIELDS, "invited_name", "invited_email", "waiting_since")
+
+
 def full_rows(tallies, today):
     """Every row of ``tallies`` (sorted and filtered), ready for the CSV: a stream (a server-side
     cursor on PostgreSQL), whatever the number."""
     urls = _urls()
-    for values in tallies.values(*_ROW_FIELDS).iterator(chunk_size=500):
+    for values in _values(tallies).iterator(chunk_size=500):
         yield _row(values, today, urls)
 
 
@@ -103,7 +134,7 @@ def page_rows(pks, today):
     urls = _urls()
     rows = {
         values["apprenticeship"]: _row(values, today, urls)
-        for values in Tally.objects.filter(pk__in=pks).values(*_ROW_FIELDS)
+        for values in _values(Tally.objects.filter(pk__in=pks))
     }
     return [rows[pk] for pk in pks]
 
@@ -120,6 +151,9 @@ def _row(values, today, urls):
     expected = expected_tenths(target, start, end, today)
     review_days = (values["review_due_on"] - today).days
     behind = not is_on_track(accepted, expected)
+    since = values["waiting_since"]
+    evidence_days = None if since is None else waiting_days(since, today)
+    invited = values["apprentice__email"] is None
     figures = {
         name: values[name]
         for name in (
@@ -138,8 +172,11 @@ def _row(values, today, urls):
         pk=pk,
         url=urls[0](pk),
         evidence_url=urls[1](pk),
-        apprentice=_name(values, "apprentice"),
-        apprentice_email=values["apprentice__email"] or "",
+        apprentice=(values["invited_name"] or "") if invited else _name(values, "apprentice"),
+        apprentice_email=(
+            (values["invited_email"] or "") if invited else values["apprentice__email"]
+        ),
+        invited=invited,
         mentor=_name(values, "mentor"),
         standard_reference=values["standard__reference"],
         standard_version=values["standard__version"],
@@ -159,7 +196,9 @@ def _row(values, today, urls):
             review_overdue=is_overdue(review_days),
             evidence_waiting=values["evidence_waiting"],
             scan_waiting=values["scan_waiting"],
+            evidence_days=evidence_days,
         ),
+        evidence_days=evidence_days,
         ready_for_gateway=all(
             gateway_lines(
                 ksbs_covered=values["ksbs_covered"],

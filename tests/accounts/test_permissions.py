@@ -55,6 +55,8 @@ EXPECTED = {
     Action.VALIDATE_SCAN: {MEN, MAN, ADM},
     Action.LOG_EVIDENCE: {A},
     Action.DECIDE_EVIDENCE: {MEN, MAN, ADM},
+    Action.WITHDRAW_EVIDENCE: {A},
+    Action.COMMENT_ON_EVIDENCE: {A, MEN, MAN, ADM},
     Action.SIGN_OFF_DUTY: {MEN, MAN, ADM},
     Action.RECORD_REVIEW: {MEN, MAN, ADM},
     Action.COUNTERSIGN_REVIEW: {A},

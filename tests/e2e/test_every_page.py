@@ -53,7 +53,7 @@ def pages_for():
         reverse("progress:dashboard"),
         reverse("progress:evidence-queue"),
         reverse("skillscan:validation-queue"),
-        reverse("skillscan:scan-validate", kwargs={"pk": review_scan.pk}),
+        reverse("progress:scan-validate", kwargs={"pk": review_scan.pk}),
         reverse("tracker:progress-review-create", kwargs={"pk": pk}),
         reverse("tracker:duty-sign-off", kwargs={"pk": pk, "number": 4}),
         reverse("progress:gateway", kwargs={"pk": pk}),

@@ -120,7 +120,7 @@ def test_the_page_shows_rows_counts_and_the_needs_attention_filter(
     response = client.get(DASHBOARD)
     assert {row.pk for row in response.context["rows"]} == {year_long.pk, calm.pk}
     counts = response.context["counts"]
-    assert (counts["apprentices"], counts["reviews_overdue"], counts["behind"]) == (2, 1, 1)
+    assert (counts["apprentices"], counts["overdue"], counts["behind"]) == (2, 1, 1)
     html = response.content.decode()
     assert "Alex Apprentice" in html and "Needs attention" in html and "Overdue" in html
     flagged = client.get(DASHBOARD, {"attention": "1"}).context["rows"]
@@ -425,7 +425,8 @@ def test_home_lists_at_most_three_next_actions(client, apprentice, apprenticeshi
     client.force_login(apprentice)
     actions = client.get(apprenticeship.get_absolute_url()).context["next_actions"]
     assert len(actions) == 3
-    assert actions[0][0].startswith("Finish your initial skills scan (0 of 9 rated)")
+    # Month 7: the first scan, no longer "initial" (tests/progress/test_issue12_words.py)
+    assert actions[0][0].startswith("Finish your first skills scan (0 of 9 rated)")
     assert actions[1][0].startswith("Answer the changes requested on")
 
 
@@ -437,7 +438,7 @@ def test_home_asks_to_log_this_weeks_hours_and_sign_the_review(
     )
     client.force_login(apprentice)
     texts = [t for t, _ in client.get(apprenticeship.get_absolute_url()).context["next_actions"]]
-    assert texts[0] == "Take your initial skills scan"
+    assert texts[0] == "Take your first skills scan"
     assert texts[1].startswith("Add your comments to the progress review")
     assert texts[2] == "Log this week's off-the-job hours"
 

@@ -24,12 +24,25 @@ pytestmark = pytest.mark.django_db
         ({}, []),
         ({"behind": True}, ["behind on hours"]),
         ({"review_overdue": True}, ["review overdue"]),
-        ({"evidence_waiting": 1}, ["1 evidence to review"]),
-        ({"evidence_waiting": 3}, ["3 evidence to review"]),
-        ({"scan_waiting": True}, ["scan to validate"]),
+        ({"evidence_waiting": 1}, ["evidence waiting"]),  # submitted before times were kept
+        ({"evidence_waiting": 1, "evidence_days": 0}, ["evidence sent today"]),
+        ({"evidence_waiting": 1, "evidence_days": 1}, ["evidence waiting 1 day"]),
+        ({"evidence_waiting": 3, "evidence_days": 12}, ["evidence waiting 12 days (3 pieces)"]),
+        ({"scan_waiting": True}, ["scan waiting for validation"]),
         (
-            {"behind": True, "review_overdue": True, "evidence_waiting": 2, "scan_waiting": True},
-            ["review overdue", "behind on hours", "2 evidence to review", "scan to validate"],
+            {
+                "behind": True,
+                "review_overdue": True,
+                "evidence_waiting": 2,
+                "scan_waiting": True,
+                "evidence_days": 4,
+            },
+            [
+                "review overdue",
+                "behind on hours",
+                "evidence waiting 4 days (2 pieces)",
+                "scan waiting for validation",
+            ],
         ),
     ],
 )
@@ -60,10 +73,14 @@ def _make(case, apprenticeship):
             held_on=date.today() - timedelta(days=9),
             next_due_on=date.today() - timedelta(days=1),
         )
-    elif case == "evidence":
-        EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
-        EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
-    elif case == "one evidence":
+    elif case == "evidence":  # the oldest has waited three days
+        for days in (1, 3, 2):
+            EvidenceFactory(
+                apprenticeship=apprenticeship,
+                status="submitted",
+                submitted_at=timezone.now() - timedelta(days=days),
+            )
+    elif case == "one evidence":  # submitted before the time was kept
         EvidenceFactory(apprenticeship=apprenticeship, status="submitted")
     elif case == "scan":
         make_scan(apprenticeship, status="submitted")
@@ -79,9 +96,9 @@ def _make(case, apprenticeship):
         ("nothing", []),
         ("behind", ["behind on hours"]),
         ("overdue", ["review overdue"]),
-        ("evidence", ["2 evidence to review"]),
-        ("one evidence", ["1 evidence to review"]),
-        ("scan", ["scan to validate"]),
+        ("evidence", ["evidence waiting 3 days (3 pieces)"]),
+        ("one evidence", ["evidence waiting"]),
+        ("scan", ["scan waiting for validation"]),
         ("draft scan and changes requested", []),  # the apprentice's move, not the employer's
     ],
 )
@@ -94,8 +111,9 @@ def test_needs_attention_python_and_sql_agree(acme, standard, case, reasons):
         review_overdue=row.review_overdue,
         evidence_waiting=row.evidence_waiting,
         scan_waiting=row.scan_waiting,
+        evidence_days=row.evidence_days,
     )
-    assert python == reasons
+    assert python == reasons == row.attention
     assert row.needs_attention is bool(reasons)
 
 

@@ -24,6 +24,7 @@ from tracker.services import (
     evidence_submit,
     progress_review_save,
     progress_review_sign,
+    unevidenced_ksbs_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -85,12 +86,48 @@ def test_evidence_through_its_whole_life(apprenticeship, apprentice, mentor):
     _exact()
 
 
+def test_evidence_accepted_for_some_of_its_ksbs_withdrawn_and_commented(
+    apprenticeship, apprentice, mentor
+):
+    """Issue 12: a decision that accepts two of three KSBs counts two, a withdrawal leaves the
+    queue, a comment changes no figure; the stored tally follows each."""
+    from tracker.services import evidence_comment, evidence_withdraw
+
+    ksbs = list(apprenticeship.standard.ksbs.all()[:3])
+    evidence = EvidenceFactory(apprenticeship=apprenticeship, ksbs=ksbs)
+    evidence_submit(evidence=evidence, user=apprentice)
+    assert _tally(apprenticeship).evidence_waiting == 1
+    evidence_withdraw(evidence=evidence, user=apprentice)
+    assert _tally(apprenticeship).evidence_waiting == 0
+    _exact()
+    evidence_submit(evidence=evidence, user=apprentice)
+    evidence_comment(evidence=evidence, user=mentor, comment="Is the run linked?")
+    _exact()
+    evidence_decide(
+        evidence=evidence,
+        user=mentor,
+        decision="accepted",
+        comment="",
+        build_url=_url,
+        ksb_outcomes={
+            ksbs[0].pk: (True, ""),
+            ksbs[1].pk: (False, "Not shown"),
+            ksbs[2].pk: (True, ""),
+        },
+    )
+    tally = _tally(apprenticeship)
+    assert (tally.ksbs_covered, tally.evidence_waiting) == (2, 0)
+    assert tally.accepted_hundredths == 250  # the hours of the piece count whole
+    _exact()
+
+
 def test_linking_evidence_from_either_side(apprenticeship):
     evidence = EvidenceFactory(apprenticeship=apprenticeship, status="accepted")
     first, second = apprenticeship.standard.ksbs.all()[:2]
-    evidence.ksbs.add(first)
+    accepted = {"accepted": True}
+    evidence.ksbs.add(first, through_defaults=accepted)
     assert _tally(apprenticeship).ksbs_covered == 1
-    second.evidence.add(evidence)
+    second.evidence.add(evidence, through_defaults=accepted)
     assert _tally(apprenticeship).ksbs_covered == 2
     second.evidence.clear()
     assert _tally(apprenticeship).ksbs_covered == 1
@@ -101,7 +138,15 @@ def test_linking_evidence_from_either_side(apprenticeship):
 
 def test_sign_offs_and_their_undoing(apprenticeship, mentor):
     duty = apprenticeship.standard.duties.first()
-    duty_sign_off(apprenticeship=apprenticeship, duty=duty, user=mentor, note="Seen it")
+    missing = [ksb.pk for ksb in unevidenced_ksbs_of(apprenticeship, duty)]
+    duty_sign_off(
+        apprenticeship=apprenticeship,
+        duty=duty,
+        user=mentor,
+        note="Seen it",
+        unevidenced=missing,
+        reason="Seen at work",
+    )
     assert _tally(apprenticeship).duties_signed == 1
     duty_sign_off_undo(apprenticeship=apprenticeship, duty=duty, user=mentor, reason="Too soon")
     assert _tally(apprenticeship).duties_signed == 0

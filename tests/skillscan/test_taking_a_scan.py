@@ -39,7 +39,7 @@ def section_data(scan, kind, score=2, comment=""):
 
 def test_apprentice_starts_the_initial_scan_from_their_home(as_apprentice, devops):
     home = as_apprentice.get(devops.get_absolute_url()).content.decode()
-    assert "Start your initial skills scan" in home
+    assert "Start your first skills scan" in home  # month 7: "initial" no longer fits
     response = start(as_apprentice, devops)
     scan = SkillScan.objects.get()
     assert (scan.stage, scan.status) == ("initial", "draft")
@@ -269,7 +269,7 @@ def test_submit_locks_the_scan_and_tells_the_mentor(as_apprentice, draft, mailou
     (message,) = mailoutbox
     assert message.to == ["mentor@example.com"]
     assert "Alex Apprentice" in message.subject
-    assert reverse("skillscan:scan-validate", kwargs={"pk": draft.pk}) in message.body
+    assert reverse("progress:scan-validate", kwargs={"pk": draft.pk}) in message.body
 
 
 def test_without_a_mentor_the_managers_are_told(as_apprentice, draft, manager, mailoutbox):

@@ -213,9 +213,10 @@ def submit(client, evidence):
 
 
 def decide(client, evidence, decision, comment=""):
+    """Decide with every KSB of the evidence ticked, as the form starts."""
     return client.post(
         reverse("tracker:evidence-decide", kwargs={"pk": evidence.pk}),
-        {"decision": decision, "comment": comment},
+        {"decision": decision, "comment": comment, "ksbs": [k.pk for k in evidence.ksbs.all()]},
     )
 
 

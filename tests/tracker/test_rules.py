@@ -475,3 +475,65 @@ def test_behind_from_at_its_boundaries(target, accepted, day):
 def test_the_review_due_date_is_the_one_agreed_else_twelve_weeks_in():
     assert review_due_on(START, None) == START + REVIEW_INTERVAL == date(2026, 3, 26)
     assert review_due_on(START, date(2026, 2, 1)) == date(2026, 2, 1)
+
+
+# --- a KSB is evidenced when some accepted evidence accepted it (issue 12) --------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "accepted", "counts"),
+    [
+        ("accepted", True, True),
+        ("accepted", False, False),  # the decision accepted the evidence but not this KSB
+        ("submitted", True, False),  # a flag left from before counts for nothing
+        ("changes_requested", True, False),
+        ("draft", True, False),
+        ("submitted", False, False),
+    ],
+)
+def test_a_link_counts_only_when_accepted_evidence_accepted_its_ksb(status, accepted, counts):
+    from tracker.rules import ksb_accepted
+
+    assert ksb_accepted(status, accepted) is counts
+
+
+def test_ksb_acceptance_python_and_sql_agree_on_the_boundaries(acme):
+    """Each status with the link's flag both ways, and one KSB both refused and accepted by two
+    pieces: the Python rule, its SQL twin, the duty rows of both and the stored tally agree."""
+    from accounts.models import Apprenticeship
+    from progress.tally import tally_refresh
+    from tests.factories import DutyFactory, KSBFactory, StandardFactory
+    from tracker.models import EvidenceKSB
+    from tracker.rules import ksbs_covered_sql
+
+    standard = StandardFactory(reference="ST0002", title="Per KSB")
+    k = {n: KSBFactory(standard=standard, kind="K", number=n) for n in range(1, 7)}
+    DutyFactory(standard=standard, number=1, ksbs=[k[1], k[2]])
+    DutyFactory(standard=standard, number=2, ksbs=[k[3], k[4]])
+    DutyFactory(standard=standard, number=3, ksbs=[k[5], k[6]])
+    apprenticeship = ApprenticeshipFactory(organisation=acme, standard=standard)
+
+    def piece(status, flags):
+        evidence = EvidenceFactory(
+            apprenticeship=apprenticeship, status=status, ksbs=[k[n] for n in flags]
+        )
+        for n, accepted in flags.items():
+            EvidenceKSB.objects.filter(evidence=evidence, ksb=k[n]).update(accepted=accepted)
+
+    piece("accepted", {1: True, 2: False})
+    piece("submitted", {2: True})
+    piece("changes_requested", {4: True})
+    piece("accepted", {3: False})
+    piece("accepted", {3: True, 5: True, 6: True})
+    piece("draft", {4: True})
+    tally_refresh([apprenticeship.pk])  # the flags were set in bulk, as a migration would
+
+    accepted, active = evidenced_ksb_ids(apprenticeship)
+    assert accepted == {k[1].pk, k[3].pk, k[5].pk, k[6].pk}
+    assert active == {k[n].pk for n in (1, 2, 3, 4, 5, 6)}
+    covered = Apprenticeship.objects.annotate(n=ksbs_covered_sql()).get(pk=apprenticeship.pk).n
+    assert covered == len(accepted) == 4
+    expected = [(1, 1, 2, S.IN_PROGRESS), (2, 1, 2, S.IN_PROGRESS), (3, 2, 2, S.EVIDENCED)]
+    assert _figures(_python_rows(apprenticeship)) == expected
+    assert _figures(duty_rows_from_database(apprenticeship)) == expected
+    assert dashboard_row(apprenticeship).ksbs_covered == 4

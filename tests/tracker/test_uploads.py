@@ -114,7 +114,7 @@ def test_too_much_form_data_is_a_400_not_a_500(apprentice, apprenticeship):
         client.post(create_url(apprenticeship), {**data, "attachment": pdf_of(1024)}),
     ):
         assert response.status_code == 400
-        assert b"Bad Request" in response.content
+        assert b"That request could not be understood" in response.content
     assert not Evidence.objects.exists()
 
 

@@ -11,14 +11,17 @@ apprenticeship gets the same verdict on every page and in every download."""
 from core.numbers import percent, percent_sql
 
 from .duties import (
+    ACCEPTED_LINK,
     ACTIVE_EVIDENCE,
     DutyStatus,
+    accepted_links,
     current_sign_offs,
     current_sign_offs_by_duty,
     duties_signed_sql,
     duties_with_progress,
     duty_status,
     evidenced_ksb_ids,
+    ksb_accepted,
     ksbs_covered_sql,
     signed_off_duty_ids,
 )
@@ -49,8 +52,10 @@ from .reviews import (
     review_days_sql,
     review_due_on,
 )
+from .waiting import waiting_days, waiting_label
 
 __all__ = [
+    "ACCEPTED_LINK",
     "ACTIVE_EVIDENCE",
     "ON_TRACK_PERCENT",
     "REVIEW_INTERVAL",
@@ -58,6 +63,7 @@ __all__ = [
     "Hours",
     "NextReview",
     "accepted_hundredths_sql",
+    "accepted_links",
     "behind_from",
     "behind_q",
     "current_sign_offs",
@@ -73,6 +79,7 @@ __all__ = [
     "hundredths",
     "is_on_track",
     "is_overdue",
+    "ksb_accepted",
     "ksbs_covered_sql",
     "latest_review_signed_sql",
     "next_review",
@@ -86,4 +93,6 @@ __all__ = [
     "signed_off_duty_ids",
     "sum_hundredths",
     "target_met",
+    "waiting_days",
+    "waiting_label",
 ]

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 
 from standards.models import Duty
 
-from ..models import DutySignOff, Evidence
+from ..models import DutySignOff, Evidence, EvidenceKSB
 
 # Evidence whose KSBs count as being worked on: everything but drafts.
 ACTIVE_EVIDENCE = (
@@ -25,6 +25,22 @@ ACTIVE_EVIDENCE = (
     Evidence.Status.ACCEPTED,
     Evidence.Status.CHANGES_REQUESTED,
 )
+
+
+def ksb_accepted(status, accepted):
+    """Whether a link of evidence to a KSB makes that KSB evidenced: the evidence is accepted
+    and its latest decision accepted this KSB (a decision may accept some of its KSBs only).
+    ``status`` is the evidence's, ``accepted`` the link's (EvidenceKSB)."""
+    return status == Evidence.Status.ACCEPTED and accepted
+
+
+# The SQL twin of ksb_accepted, on EvidenceKSB rows.
+ACCEPTED_LINK = Q(evidence__status=Evidence.Status.ACCEPTED, accepted=True)
+
+
+def accepted_links():
+    """EvidenceKSB rows that make their KSB evidenced (ksb_accepted, in SQL)."""
+    return EvidenceKSB.objects.filter(ACCEPTED_LINK)
 
 
 class DutyStatus(models.TextChoices):
@@ -36,7 +52,8 @@ class DutyStatus(models.TextChoices):
 
 def duty_status(ksb_ids, accepted_ids, active_ids, signed_off):
     """A duty's status: signed off while the employer's latest word on it is a sign-off; else
-    evidenced when every one of its KSBs has accepted evidence (a duty with no KSBs never is);
+    evidenced when every one of its KSBs is accepted by accepted evidence (ksb_accepted; a duty
+    with no KSBs never is);
     in progress once any of its KSBs has evidence that is not a draft; else not started."""
     if signed_off:
         return DutyStatus.SIGNED_OFF
@@ -96,11 +113,10 @@ def duties_signed_sql():
     )
 
 
-def _duty_ksbs_with_evidence(apprenticeship, statuses):
-    """The number of each duty's KSBs with evidence of ``apprenticeship`` in ``statuses``."""
-    evidenced = Evidence.ksbs.through.objects.filter(
-        evidence__apprenticeship=apprenticeship, evidence__status__in=statuses
-    ).values("ksb_id")
+def _duty_ksbs_with_evidence(apprenticeship, links):
+    """The number of each duty's KSBs with a link of ``links`` (EvidenceKSB rows) from evidence
+    of ``apprenticeship``."""
+    evidenced = links.filter(evidence__apprenticeship=apprenticeship).values("ksb_id")
     return Coalesce(
         Subquery(
             Duty.ksbs.through.objects.filter(duty=OuterRef("pk"), ksb__in=evidenced)
@@ -131,8 +147,10 @@ def duties_with_progress(duties, apprenticeship):
     )
     return duties.annotate(
         total=total,
-        covered=_duty_ksbs_with_evidence(apprenticeship, [Evidence.Status.ACCEPTED]),
-        worked=_duty_ksbs_with_evidence(apprenticeship, ACTIVE_EVIDENCE),
+        covered=_duty_ksbs_with_evidence(apprenticeship, accepted_links()),
+        worked=_duty_ksbs_with_evidence(
+            apprenticeship, EvidenceKSB.objects.filter(evidence__status__in=ACTIVE_EVIDENCE)
+        ),
         signed_off=Exists(
             current_sign_offs().filter(apprenticeship=apprenticeship, duty=OuterRef("pk"))
         ),
@@ -151,26 +169,25 @@ def duties_with_progress(duties, apprenticeship):
 
 
 def evidenced_ksb_ids(apprenticeship):
-    """(KSB ids with accepted evidence, KSB ids with any evidence that is not a draft) of one
-    apprenticeship, in one query."""
-    rows = Evidence.ksbs.through.objects.filter(
+    """(KSB ids accepted by accepted evidence, KSB ids with any evidence that is not a draft) of
+    one apprenticeship, in one query."""
+    rows = EvidenceKSB.objects.filter(
         evidence__apprenticeship=apprenticeship, evidence__status__in=ACTIVE_EVIDENCE
-    ).values_list("ksb_id", "evidence__status")
+    ).values_list("ksb_id", "evidence__status", "accepted")
     accepted, active = set(), set()
-    for ksb_id, status in rows:
+    for ksb_id, status, link_accepted in rows:
         active.add(ksb_id)
-        if status == Evidence.Status.ACCEPTED:
+        if ksb_accepted(status, link_accepted):
             accepted.add(ksb_id)
     return accepted, active
 
 
 def ksbs_covered_sql():
-    """The number of KSBs with accepted evidence, per apprenticeship."""
+    """The number of KSBs accepted by accepted evidence, per apprenticeship."""
     return Coalesce(
         Subquery(
-            Evidence.ksbs.through.objects.filter(
-                evidence__apprenticeship=OuterRef("pk"), evidence__status=Evidence.Status.ACCEPTED
-            )
+            accepted_links()
+            .filter(evidence__apprenticeship=OuterRef("pk"))
             .order_by()
             .values("evidence__apprenticeship")
             .annotate(n=Count("ksb", distinct=True))

@@ -5,9 +5,10 @@ from django.db import transaction
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, check
+from standards.selectors import standard_structure
 
 from ..models import DutySignOff
-from ..rules import signed_off_duty_ids
+from ..rules import evidenced_ksb_ids, signed_off_duty_ids
 from .errors import TrackerError
 
 
@@ -25,9 +26,20 @@ def _is_signed_off(apprenticeship, duty):
     )
 
 
-def duty_sign_off(*, apprenticeship, duty, user, note):
-    """The mentor or a manager signs a duty off, with a note; who and when are kept."""
-    note = note.strip()
+def unevidenced_ksbs_of(apprenticeship, duty):
+    """The duty's KSBs, in code order, that have no accepted evidence of ``apprenticeship``
+    (tracker.rules), as the duty's page lists them under "Still missing"."""
+    structure = standard_structure(apprenticeship.standard)
+    ksb_list = next(d.ksb_list for d in structure.duties if d.pk == duty.pk)
+    accepted, _ = evidenced_ksb_ids(apprenticeship)
+    return [ksb for ksb in ksb_list if ksb.pk not in accepted]
+
+
+def duty_sign_off(*, apprenticeship, duty, user, note, unevidenced=(), reason=""):
+    """The mentor or a manager signs a duty off, with a note; who and when are kept. When some
+    of its KSBs have no accepted evidence, ``unevidenced`` must name exactly those KSBs (the
+    list the signer confirmed) and ``reason`` say why; both are kept with the sign-off."""
+    note, reason = note.strip(), reason.strip()
     if not note:
         raise ValidationError({"note": "Add a note: what did you see that shows this duty?"})
     if duty.standard_id != apprenticeship.standard_id:
@@ -36,13 +48,30 @@ def duty_sign_off(*, apprenticeship, duty, user, note):
         locked = _lock(apprenticeship, user)
         if _is_signed_off(locked, duty):
             raise TrackerError("This duty is already signed off.")
-        return DutySignOff.objects.create(
+        missing = unevidenced_ksbs_of(locked, duty)
+        if {ksb.pk for ksb in missing} != set(unevidenced):
+            raise ValidationError(
+                "The KSBs without accepted evidence are not the ones you confirmed: check the "
+                "list and confirm again.",
+                code="unevidenced_changed",
+            )
+        if missing and not reason:
+            raise ValidationError(
+                {
+                    "reason": f"Say why you are signing off with {len(missing)} "
+                    f"KSB{'s' if len(missing) != 1 else ''} unevidenced."
+                }
+            )
+        sign_off = DutySignOff.objects.create(
             apprenticeship=locked,
             duty=duty,
             action=DutySignOff.Action.SIGNED_OFF,
             by=user,
             note=note,
+            unevidenced_reason=reason if missing else "",
         )
+        sign_off.unevidenced_ksbs.set(missing)
+        return sign_off
 
 
 def duty_sign_off_undo(*, apprenticeship, duty, user, reason):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.permissions import Action, check
 from core.once import created_once
 
-from ..models import Evidence, EvidenceFeedback
+from ..models import Evidence, EvidenceFeedback, KSBDecision
 from .errors import TrackerError
 
 logger = logging.getLogger(__name__)
@@ -108,6 +108,9 @@ def evidence_submit(*, evidence, user):
             raise TrackerError("This evidence has already been submitted.")
         if not evidence.ksbs.exists():
             raise TrackerError("Choose at least one KSB this evidence shows before submitting.")
+        # No KSB counts as accepted until the next decision says so. The flags change before
+        # the evidence is saved, whose signal refreshes the figures that read them.
+        evidence.ksb_links.filter(accepted=True).update(accepted=False)
         evidence.status = Evidence.Status.SUBMITTED
         evidence.submitted_at = timezone.now()
         evidence.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -133,9 +136,40 @@ def _notify_decision(evidence, feedback, build_url):
         logger.exception("Could not tell %s about evidence %s", apprentice.email, evidence.pk)
 
 
-def evidence_decide(*, evidence, user, decision, comment, build_url):
-    """The employer accepts the evidence or asks for changes (with a comment). The apprentice
-    is told by e-mail; the decision is kept as its own record."""
+def _ksb_outcomes(evidence, decision, outcomes):
+    """{KSB id: (accepted, reason)} for every KSB the evidence claims, checked: each KSB is one
+    of the evidence's own; accepting needs at least one KSB accepted and a reason for each one
+    not accepted. ``outcomes`` None accepts every KSB (the decision as a whole)."""
+    claimed = set(evidence.ksb_links.values_list("ksb_id", flat=True))
+    if decision != EvidenceFeedback.Decision.ACCEPTED:
+        return {}
+    if outcomes is None:
+        return dict.fromkeys(claimed, (True, ""))
+    if set(outcomes) - claimed:
+        raise ValidationError(
+            {"ksbs": "Decide only on the KSBs this evidence claims."}, code="ksb_not_claimed"
+        )
+    outcomes = {ksb: (bool(ok), (reason or "").strip()) for ksb, (ok, reason) in outcomes.items()}
+    # A KSB left out of ``outcomes`` is not accepted.
+    outcomes |= dict.fromkeys(claimed - set(outcomes), (False, ""))
+    if not any(ok for ok, _ in outcomes.values()):
+        raise ValidationError(
+            {"ksbs": "Accept at least one KSB, or ask for changes instead."},
+            code="no_ksb_accepted",
+        )
+    if any(not ok and not reason for ok, reason in outcomes.values()):
+        raise ValidationError(
+            {"ksbs": "Say why each KSB you do not accept is not shown."}, code="reason_required"
+        )
+    return outcomes
+
+
+def evidence_decide(*, evidence, user, decision, comment, build_url, ksb_outcomes=None):
+    """The employer accepts the evidence or asks for changes (with a comment). Accepting decides
+    on each KSB it claims (``ksb_outcomes``, {KSB id: (accepted, reason)}; None accepts them
+    all): at least one accepted, a reason for each one not. The decision and its outcome per KSB
+    are kept as records; each KSB link's ``accepted`` follows it. The apprentice is told by
+    e-mail."""
     comment = comment.strip()
     if decision not in (
         EvidenceFeedback.Decision.ACCEPTED,
@@ -154,10 +188,65 @@ def evidence_decide(*, evidence, user, decision, comment, build_url):
         check(user, evidence.apprenticeship, Action.DECIDE_EVIDENCE)
         if evidence.status != Evidence.Status.SUBMITTED:
             raise TrackerError("This evidence is not waiting for review.")
-        evidence.status = decision
-        evidence.save(update_fields=["status", "updated_at"])
+        outcomes = _ksb_outcomes(evidence, decision, ksb_outcomes)
         feedback = EvidenceFeedback.objects.create(
             evidence=evidence, author=user, decision=decision, comment=comment
         )
+        KSBDecision.objects.bulk_create(
+            KSBDecision(feedback=feedback, ksb_id=ksb, accepted=ok, reason=reason)
+            for ksb, (ok, reason) in sorted(outcomes.items())
+        )
+        # The flags first: the evidence's save below refreshes the figures that read them.
+        accepted = [ksb for ksb, (ok, _) in outcomes.items() if ok]
+        evidence.ksb_links.filter(ksb_id__in=accepted).update(accepted=True)
+        evidence.ksb_links.exclude(ksb_id__in=accepted).filter(accepted=True).update(accepted=False)
+        evidence.status = decision
+        evidence.save(update_fields=["status", "updated_at"])
     _notify_decision(evidence, feedback, build_url)
     return evidence
+
+
+def evidence_withdraw(*, evidence, user):
+    """The apprentice takes submitted evidence back before it is decided: it is a draft again,
+    to change or submit later, and the withdrawal is recorded."""
+    with transaction.atomic():
+        evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        check(user, evidence.apprenticeship, Action.WITHDRAW_EVIDENCE)
+        if evidence.status != Evidence.Status.SUBMITTED:
+            raise TrackerError(
+                "This evidence is no longer waiting for review, so it cannot be withdrawn: "
+                "it has been decided on or withdrawn already."
+            )
+        evidence.status = Evidence.Status.DRAFT
+        evidence.submitted_at = None
+        evidence.save(update_fields=["status", "submitted_at", "updated_at"])
+        EvidenceFeedback.objects.create(
+            evidence=evidence, author=user, decision=EvidenceFeedback.Decision.WITHDRAWN
+        )
+    return evidence
+
+
+COMMENT_MAX_LENGTH = 2000
+
+
+def evidence_comment(*, evidence, user, comment):
+    """A reply on the evidence's thread, by the apprentice or an employer, without changing the
+    evidence: once it has been submitted (a draft is the apprentice's alone)."""
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": "Write your reply first."}, code="required")
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {"comment": f"Keep a reply to {COMMENT_MAX_LENGTH} characters."}, code="max_length"
+        )
+    with transaction.atomic():
+        evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        check(user, evidence.apprenticeship, Action.COMMENT_ON_EVIDENCE)
+        if evidence.status == Evidence.Status.DRAFT:
+            raise TrackerError("Replies open once the evidence has been submitted.")
+        return EvidenceFeedback.objects.create(
+            evidence=evidence,
+            author=user,
+            decision=EvidenceFeedback.Decision.COMMENT,
+            comment=comment,
+        )

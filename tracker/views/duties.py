@@ -12,8 +12,7 @@ from core.tables import url_for_each
 from standards.selectors import standard_structure
 
 from ..forms import SignOffForm, UndoSignOffForm
-from ..rules import current_sign_offs_by_duty
-from ..selectors import duty_page, duty_rows_of, sign_off_events
+from ..selectors import duty_page, duty_rows_of
 from ..services import TrackerError, duty_sign_off, duty_sign_off_undo
 
 
@@ -60,21 +59,30 @@ def duty_detail(request, pk, number):
     )
 
 
+def unevidenced_phrase(count):
+    return f"{count} KSB{'s' if count != 1 else ''} unevidenced"
+
+
 def _duty_action(request, pk, number, form_class, service, texts, template):
     """The confirm-and-post page of a sign-off or of its undoing; ``texts`` is (the message
-    when it is done, the message when the duty is not in a state for it)."""
+    when it is done, the message when the duty is not in a state for it). The page lists the
+    duty's KSBs without accepted evidence, as the duty's page does."""
     apprenticeship, _, duty = _duty(request, pk, number, Action.SIGN_OFF_DUTY)
     detail = redirect("tracker:duty-detail", pk=pk, number=number)
-    sign_off = current_sign_offs_by_duty(sign_off_events(apprenticeship, duty)).get(duty.pk)
+    page = duty_page(apprenticeship, duty)
+    sign_off = page.row.sign_off
     done, not_now = texts
     if (sign_off is None) == (service is duty_sign_off_undo):
         messages.info(request, not_now)
         return detail
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, duty=duty, unevidenced=page.missing)
     if request.method == "POST" and form.is_valid():
         try:
             service(
-                apprenticeship=apprenticeship, duty=duty, user=request.user, **form.cleaned_data
+                apprenticeship=apprenticeship,
+                duty=duty,
+                user=request.user,
+                **form.service_arguments(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -82,9 +90,17 @@ def _duty_action(request, pk, number, form_class, service, texts, template):
             messages.error(request, str(exc))
             return detail
         else:
+            if service is duty_sign_off and page.missing:
+                done = f"{done[:-1]} with {unevidenced_phrase(len(page.missing))}."
             messages.success(request, done)
             return detail
-    context = {"apprenticeship": apprenticeship, "duty": duty, "sign_off": sign_off, "form": form}
+    context = {
+        "apprenticeship": apprenticeship,
+        "duty": duty,
+        "sign_off": sign_off,
+        "form": form,
+        "unevidenced": page.missing,
+    }
     return render(request, template, context)
 
 

@@ -1,4 +1,5 @@
-"""Evidence: the apprentice logs it, the employer accepts it or asks for changes."""
+"""Evidence: the apprentice logs, changes, submits and deletes it (its page and the employer's
+decision are in decisions.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,13 +14,11 @@ from core.once import AlreadySubmitted, already_submitted
 from core.tables import paginate
 from standards.selectors import standard_structure
 
-from ..forms import EvidenceDecisionForm, EvidenceForm
-from ..links import describe_link
-from ..models import Evidence, EvidenceFeedback
+from ..forms import EvidenceForm
+from ..models import Evidence
 from ..selectors import evidence_listing, with_ksbs, with_links
 from ..services import (
     TrackerError,
-    evidence_decide,
     evidence_delete,
     evidence_save,
     evidence_submit,
@@ -109,6 +108,7 @@ def _evidence_form_view(request, apprenticeship, evidence=None):
             return redirect(exc.obj)
         except ValidationError as exc:
             form.add_error(None, exc)
+            form.say_file_not_kept()
         except TrackerError as exc:
             messages.error(request, str(exc))
             return redirect(evidence or apprenticeship)
@@ -143,28 +143,6 @@ def evidence_update(request, pk):
     return _evidence_form_view(request, evidence.apprenticeship, evidence)
 
 
-def _detail(request, evidence, role, decision_form):
-    return render(
-        request,
-        "tracker/evidence_detail.html",
-        {
-            "evidence": evidence,
-            "apprenticeship": evidence.apprenticeship,
-            "role": role,
-            "link": describe_link(evidence.url),
-            "ksbs": evidence.ksbs.all(),
-            "history": evidence.feedback.select_related("author"),
-            "decision_form": decision_form,
-        },
-    )
-
-
-@login_required
-def evidence_detail(request, pk):
-    evidence, role = _evidence(request, pk)
-    return _detail(request, evidence, role, EvidenceDecisionForm())
-
-
 @login_required
 @require_POST
 def evidence_submit_view(request, pk):
@@ -175,32 +153,6 @@ def evidence_submit_view(request, pk):
         messages.error(request, str(exc))
     else:
         messages.success(request, "Evidence submitted for review.")
-    return redirect(evidence)
-
-
-@login_required
-@require_POST
-def evidence_decide_view(request, pk):
-    evidence, role = _evidence(request, pk, Action.DECIDE_EVIDENCE)
-    form = EvidenceDecisionForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, evidence, role, form)
-    decision = form.cleaned_data["decision"]
-    try:
-        evidence_decide(
-            evidence=evidence,
-            user=request.user,
-            decision=decision,
-            comment=form.cleaned_data["comment"],
-            build_url=request.build_absolute_uri,
-        )
-    except TrackerError as exc:
-        messages.error(request, str(exc))
-        return redirect(evidence)
-    if decision == EvidenceFeedback.Decision.ACCEPTED:
-        messages.success(request, "Evidence accepted.")
-        return redirect("progress:evidence-queue")
-    messages.success(request, "Changes requested; the apprentice is told.")
     return redirect(evidence)
 
 

@@ -10,14 +10,16 @@ from django.db import transaction
 
 from accounts.models import Apprenticeship, Membership, Organisation, StatusChange, User
 from demo.evidence import (
+    accepted_ksbs,
     moment,
+    past,
     plan_evidence,
     plan_reviews,
     save_evidence,
     save_reviews,
     save_sign_offs,
 )
-from demo.scans import build_scan, improved, initial_scores, save_scans
+from demo.scans import build_scan, improved, initial_scores, save_scans, with_evidence
 from progress.tally import tally_refresh
 from standards.models import Standard
 
@@ -116,12 +118,13 @@ class Command(BaseCommand):
                 ]
                 users.update(self._users(extra))
                 wanted += [
-                    (organisations[ACME], users[email], users["mentor@example.com"], n % 24)
+                    (organisations[ACME], users[email], users["mentor@example.com"], 1 + n % 23)
                     for n, (email, _, _) in enumerate(extra)
                 ]
             created = self._apprenticeships(standard, wanted, today)
-            scans = self._scans(standard, users, today)
+            # Evidence first: the latest scan rates what has accepted evidence at least Developing.
             evidence, reviews = self._tracker(standard, today)
+            scans = self._scans(standard, users, today)
             # Bulk inserts send no signals: tally what was created in one pass.
             tally_refresh(Apprenticeship.objects.values_list("pk", flat=True))
         self.stdout.write(
@@ -195,12 +198,18 @@ class Command(BaseCommand):
             apprenticeship.otj_target_hours = apprenticeship.default_otj_target_hours
             new.append(apprenticeship)
         Apprenticeship.objects.bulk_create(new, batch_size=500)
+        for apprenticeship in new:
+            # Set up a fortnight before the start; active from the start.
+            registered = moment(apprenticeship.start_date - timedelta(days=14), 10)
+            apprenticeship.created_at = registered
+            apprenticeship.updated_at = past(moment(apprenticeship.start_date), after=registered)
+        Apprenticeship.objects.bulk_update(new, ["created_at", "updated_at"], batch_size=500)
         StatusChange.objects.bulk_create(
             [
                 StatusChange(
                     apprenticeship=apprenticeship,
                     new_status=apprenticeship.status,
-                    at=moment(apprenticeship.start_date),
+                    at=apprenticeship.updated_at,
                     note="Demo data: started on this date.",
                 )
                 for apprenticeship in new
@@ -220,11 +229,13 @@ class Command(BaseCommand):
             .select_related("apprentice", "mentor")
             .order_by("pk")
         )
+        evidenced = accepted_ksbs(apprenticeships)
         built = []
         for apprenticeship in apprenticeships:
             email = apprenticeship.apprentice.email
             seed = email
             first = initial_scores(ksbs, seed)
+            latest = with_evidence(first, evidenced[apprenticeship.pk])
             started = apprenticeship.start_date + timedelta(days=14)
             mentor = apprenticeship.mentor
             if email == "apprentice@example.com":
@@ -247,13 +258,13 @@ class Command(BaseCommand):
                         ksbs,
                         stage="review",
                         status="submitted",
-                        scores=improved(first, seed),
+                        scores=with_evidence(improved(first, seed), evidenced[apprenticeship.pk]),
                         started=today - timedelta(days=8),
                         seed=seed,
                     )
                 )
             elif email == "apprentice2@example.com":
-                half = {pk: score for pk, score in first.items() if pk in set(ksbs[:25])}
+                half = {pk: score for pk, score in latest.items() if pk in set(ksbs[:25])}
                 built.append(
                     build_scan(
                         apprenticeship,
@@ -274,7 +285,7 @@ class Command(BaseCommand):
                         ksbs,
                         stage="initial",
                         status="submitted",
-                        scores=first,
+                        scores=latest,
                         started=started,
                         seed=seed,
                     )
@@ -286,7 +297,7 @@ class Command(BaseCommand):
                         ksbs,
                         stage="initial",
                         status="validated",
-                        scores=first,
+                        scores=latest,
                         started=min(started, today),
                         validator=mentor,
                         disagreements=1,
@@ -365,7 +376,7 @@ class Command(BaseCommand):
             planned += items
         count = save_evidence(planned, apprenticeships, lambda a: a.mentor_id)
         save_sign_offs(
-            apprenticeships, duties, lambda a, duty: duty.number in sign_offs.get(a.pk, ()), today
+            apprenticeships, duties, lambda a, duty: duty.number in sign_offs.get(a.pk, ())
         )
         return count, save_reviews(reviews)
 
