@@ -934,11 +934,11 @@ def _paths(name, world, key, segments):
     ``segments`` (raw: already percent-encoded as wanted)."""
     kwargs = URLS[name][0](world)
     parts = reverse(name, kwargs=kwargs).split("/")
-    if isinstance(kwargs[key], int):
-        moved = reverse(name, kwargs={**kwargs, key: kwargs[key] + 987654321}).split("/")
-        position = next(i for i, (a, b) in enumerate(zip(parts, moved, strict=True)) if a != b)
-    else:
-        [position] = [i for i, part in enumerate(parts) if part == quote(kwargs[key])]
+    # The segment is where the path changes when only this argument does (another argument
+    # may have the same value: comparing version 1.0 with 1.0).
+    other = kwargs[key] + (987654321 if isinstance(kwargs[key], int) else "0")
+    moved = reverse(name, kwargs={**kwargs, key: other}).split("/")
+    position = next(i for i, (a, b) in enumerate(zip(parts, moved, strict=True)) if a != b)
     return ["/".join([*parts[:position], segment, *parts[position + 1 :]]) for segment in segments]
 
 
