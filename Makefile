@@ -57,8 +57,8 @@ fixtures: install
 	rm -f .fixture-build.sqlite3
 	DATABASE_URL=sqlite:///$(CURDIR)/.fixture-build.sqlite3 $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/.fixture-build.sqlite3 $(BIN)/python manage.py import_standard $(ST0825_RECORD)
-	DATABASE_URL=sqlite:///$(CURDIR)/.fixture-build.sqlite3 $(BIN)/python manage.py dumpdata standards \
-		--natural-foreign --natural-primary --indent 2 --output fixtures/st0825.json
+	DATABASE_URL=sqlite:///$(CURDIR)/.fixture-build.sqlite3 $(BIN)/python manage.py dumpdata \
+		standards.Standard standards.KSB standards.Duty --natural-foreign --natural-primary --indent 2 --output fixtures/st0825.json
 	rm -f .fixture-build.sqlite3
 
 # The page benchmark builds its data set in a database of its own, deleted afterwards.

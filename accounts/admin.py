@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Count
 
+from standards.models import Standard
+
 from .models import Apprenticeship, Invitation, Membership, Organisation, StatusChange, User
 
 
@@ -123,6 +125,17 @@ class ApprenticeshipAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     readonly_fields = ["status"]
     inlines = [StatusChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An apprenticeship changes version only by a move (the "Move to a newer version"
+        # action), which carries its records over and keeps a record of itself.
+        return [*super().get_readonly_fields(request, obj), *(["standard"] if obj else [])]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "standard":
+            # New apprenticeships start only on versions approved for delivery.
+            kwargs["queryset"] = Standard.objects.approved()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="e-mail", ordering="apprentice__email")
     def apprentice_email(self, obj):

@@ -131,7 +131,13 @@ class ApprenticeInviteForm(InviteFormMixin, forms.Form):
     full_name = forms.CharField(
         label="Apprentice's full name", max_length=200, validators=[no_bidi_controls]
     )
-    standard = StandardChoiceField(queryset=Standard.objects.none(), empty_label=None)
+    standard = StandardChoiceField(
+        queryset=Standard.objects.none(),
+        empty_label=None,
+        error_messages={
+            "invalid_choice": "Choose a standard version that is approved for delivery."
+        },
+    )
     start_date = forms.DateField(widget=DateInput())
     planned_end_date = forms.DateField(
         widget=DateInput(),
@@ -161,12 +167,16 @@ class ApprenticeInviteForm(InviteFormMixin, forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, organisation=organisation, **kwargs)
-        # ST0825 first, then every other imported standard.
-        self.fields["standard"].queryset = Standard.objects.annotate(
-            first=Case(
-                When(reference="ST0825", then=Value(0)), default=1, output_field=IntegerField()
+        # Only versions approved for delivery; ST0825 first, then the others.
+        self.fields["standard"].queryset = (
+            Standard.objects.approved()
+            .annotate(
+                first=Case(
+                    When(reference="ST0825", then=Value(0)), default=1, output_field=IntegerField()
+                )
             )
-        ).order_by("first", "reference", "-version")
+            .order_by("first", "reference", "-version")
+        )
         self.fields["mentor"].queryset = User.objects.filter(
             memberships__organisation=organisation, is_active=True
         ).order_by("full_name", "email")

@@ -61,6 +61,10 @@ class Action(models.TextChoices):
     EDIT_APPRENTICESHIP = "edit_apprenticeship", "change the mentor, dates and hours"
     MARK_GATEWAY = "mark_gateway", "mark the apprenticeship at gateway"
     CHANGE_STATUS = "change_status", "pause, resume, withdraw or complete the apprenticeship"
+    MOVE_STANDARD = (
+        "move_standard",
+        "move the apprenticeship to a newer version of its standard",
+    )
     JOIN = "join", "start the apprenticeship by accepting its invitation"
     # On an organisation
     SEE_ORGANISATION = "see_organisation", "see the organisation's people and invitations"
@@ -87,6 +91,7 @@ PERMISSIONS = {
     Action.EDIT_APPRENTICESHIP: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.MARK_GATEWAY: EMPLOYER,
     Action.CHANGE_STATUS: frozenset({Role.MANAGER, Role.ADMIN}),
+    Action.MOVE_STANDARD: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.JOIN: frozenset({Role.APPRENTICE}),
     Action.SEE_ORGANISATION: EMPLOYER,
     Action.MANAGE_PEOPLE: frozenset({Role.MANAGER, Role.ADMIN}),

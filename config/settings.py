@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "csp",
+    "simple_history",
     "core",
     "standards",
     "accounts",
@@ -97,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Records who made each change kept by django-simple-history (standards' wording).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

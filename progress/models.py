@@ -3,6 +3,9 @@ apprenticeships by reading one narrow table, without recomputing each one's hist
 request."""
 
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Apprenticeship, Organisation, User
 from skillscan.models import SkillScan
@@ -115,3 +118,39 @@ class OrganisationStamp(models.Model):
 
     def __str__(self):
         return f"Stamp {self.version} of organisation {self.organisation_id}"
+
+
+class StandardMove(models.Model):
+    """An apprenticeship moved from one version of its standard to a newer one: who, when, from
+    and to, and in ``details`` what the move did (the dry-run report's counts, each evidence
+    link re-pointed as [link id, from KSB id, to KSB id], the sign-offs carried as [original
+    id, new id]), so it can be audited and undone by hand. Never changed or deleted."""
+
+    apprenticeship = models.ForeignKey(
+        Apprenticeship, on_delete=models.PROTECT, related_name="standard_moves"
+    )
+    from_standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="+")
+    to_standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="+")
+    moved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moved_at = models.DateTimeField(default=timezone.now, editable=False)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-moved_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_standard=models.F("to_standard")),
+                name="progress_standardmove_to_another_version",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.apprenticeship_id}: v{self.from_standard.version} to "
+            f"v{self.to_standard.version}"
+        )
+
+    def get_absolute_url(self):
+        return reverse("progress:apprenticeship-home", kwargs={"pk": self.apprenticeship_id})

@@ -16,6 +16,7 @@ from skillscan.models import Score, SkillScan
 from skillscan.rules import previous_validated_scan
 from skillscan.selectors import KINDS, SCALE, SCANS, agreed_scores_of, ratings_in_code_order
 from skillscan.services import ScanError, employer_review_save
+from standards.wording import wording_book
 from tracker.selectors import accepted_evidence_by_ksb
 
 NOT_TO_VALIDATE = {
@@ -35,6 +36,7 @@ class KSBReview:
     comment_field: object
     previous: int | None
     evidence: list  # [(AcceptedEvidence, its page's URL)], newest first
+    wording: object = None  # standards.wording.Wording: the KSB's words when it was submitted
 
     @property
     def previous_label(self):
@@ -85,14 +87,17 @@ class Section:
 
 def validation_sections(scan, form):
     """The form's rows in sections (Knowledge, Skills, Behaviours) with what was agreed last
-    time and the accepted evidence, and the previous validated scan (or None): three queries
-    with a previous scan, two without, whatever the amount of evidence."""
+    time, the accepted evidence and the KSB's words as the apprentice rated it, and the
+    previous validated scan (or None): four queries with a previous scan, three without,
+    whatever the amount of evidence."""
     previous = previous_validated_scan(scan)
     agreed_before = agreed_scores_of(previous.ratings.all()) if previous else {}
     evidence = accepted_evidence_by_ksb(scan.apprenticeship)
     page_url = url_for_each("tracker:evidence-detail")
+    rows = form.rows()
+    book = wording_book([row["ksb"] for row in rows], standard=scan.apprenticeship.standard)
     by_kind = {}
-    for row in form.rows():
+    for row in rows:
         ksb = row["ksb"]
         by_kind.setdefault(ksb.kind, []).append(
             KSBReview(
@@ -102,6 +107,7 @@ def validation_sections(scan, form):
                 comment_field=row["comment_field"],
                 previous=agreed_before.get(ksb.pk),
                 evidence=[(item, page_url(item.pk)) for item in evidence.get(ksb.pk, [])],
+                wording=book.at(ksb.pk, scan.submitted_at),
             )
         )
     sections = [Section(kind, label, by_kind[kind]) for kind, label in KINDS if kind in by_kind]

@@ -9,18 +9,15 @@ from datetime import date
 
 from django.db.models import Q, Subquery
 from django.urls import reverse
-from django.utils.formats import date_format
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, may
 from core.tables import url_for_each
 from skillscan.models import SkillScan
-from skillscan.rules import latest_scan_query
-from skillscan.selectors import agreed_scores_of, duty_history_chart, one_decimal, scan_overview
+from skillscan.selectors import duty_history_chart, one_decimal, scan_overview
 from standards.selectors import standard_structure
 from tracker.models import Evidence, ProgressReview
 from tracker.rules import (
-    accepted_links,
     evidenced_ksb_ids,
     hours_of,
     hours_summary,
@@ -29,6 +26,8 @@ from tracker.rules import (
 from tracker.selectors import duty_rows, sign_off_events, week_start
 
 from .models import Tally
+from .moves import MOVABLE, newer_approved_versions
+from .portfolio import portfolio as portfolio  # its home before the portfolio had a module
 from .rules import gateway_checklist, scan_words
 
 
@@ -117,6 +116,12 @@ def home_page(apprenticeship, role):
         "month": apprenticeship.month_of_programme(),
         **scans.panel,
     }
+    # The way to a newer version, for those who may move it (one query, only for them).
+    context["newer_versions"] = (
+        newer_approved_versions(apprenticeship.standard)
+        if role.can["move_standard"] and apprenticeship.status in MOVABLE
+        else []
+    )
     context["startable_words"] = [
         (stage, scan_words(stage, context["month"])) for stage in context["startable"]
     ]
@@ -310,44 +315,3 @@ def gateway_for(apprenticeship, today=None):
 def gateway_guard(apprenticeship):
     """For the status service: what stops the apprenticeship going to gateway now."""
     return [f"“{label}” does not hold" for label in gateway_for(apprenticeship).missing]
-
-
-@dataclass
-class PortfolioEntry:
-    ksb: object
-    evidence: list
-    score: int | None
-
-
-def portfolio(apprenticeship):
-    """For each KSB: its duties, the accepted evidence mapped to it and the latest agreed
-    score; and the same grouped per duty. Five queries whatever the amount of evidence."""
-    structure = standard_structure(apprenticeship.standard)
-    # Only the KSBs a decision accepted: accepted evidence may not have accepted all it claims.
-    links = accepted_links().filter(evidence__apprenticeship=apprenticeship)
-    accepted = apprenticeship.evidence.filter(status=Evidence.Status.ACCEPTED)
-    items = list(accepted.order_by("occurred_on", "pk"))
-    for item in items:  # printed under each KSB and duty it evidences: its date formatted once
-        item.occurred_label = date_format(item.occurred_on, "j M Y")
-    ksbs_of = {}
-    for evidence_id, ksb_id in links.values_list("evidence_id", "ksb_id"):
-        ksbs_of.setdefault(evidence_id, []).append(ksb_id)
-    evidence_of = {}
-    for item in items:
-        for ksb_id in ksbs_of.get(item.pk, ()):
-            evidence_of.setdefault(ksb_id, []).append(item)
-    latest = latest_scan_query(apprenticeship).first()
-    scores = agreed_scores_of(latest.ratings.all()) if latest else {}
-    entries = {
-        ksb.pk: PortfolioEntry(ksb, evidence_of.get(ksb.pk, []), scores.get(ksb.pk))
-        for ksb in structure.ksbs
-    }
-    return {
-        "structure": structure,
-        "entries": list(entries.values()),
-        "by_duty": [
-            (duty, [entries[ksb.pk] for ksb in duty.ksb_list]) for duty in structure.duties
-        ],
-        "latest_scan": latest,
-        "evidence_count": len(items),
-    }

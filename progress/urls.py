@@ -3,7 +3,7 @@ from django.views.generic import TemplateView
 
 from core import converters  # noqa: F401 (registers the path converters used below)
 
-from . import scan_validation, views
+from . import move_views, scan_validation, views
 
 app_name = "progress"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("apprenticeships/<id:pk>/gateway/mark/", views.gateway_mark, name="gateway-mark"),
     path("apprenticeships/<id:pk>/portfolio/", views.portfolio_view, name="portfolio"),
     path("apprenticeships/<id:pk>/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
+    path(
+        "apprenticeships/<id:pk>/move/", move_views.apprenticeship_move, name="apprenticeship-move"
+    ),
+    path("organisations/<id:pk>/moves/", move_views.organisation_moves, name="organisation-moves"),
 ]

@@ -19,7 +19,8 @@ from tracker.selectors import QUEUE_FIELDS, queue_items
 
 from . import dashboard as table
 from .forms import GatewayForm
-from .selectors import gateway_for, home_page, portfolio
+from .portfolio import portfolio
+from .selectors import gateway_for, home_page
 
 
 @login_required

@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from core.charts import bar_chart, line_chart
 from standards.models import KSB
-from standards.selectors import standard_structure
 
 from .models import (
     COMPETENT,
@@ -18,6 +17,8 @@ from .models import (
     agreed,
 )
 from .rules import COUNTED, counted_scans, latest_scan, previous_scan
+from .versions import agreed_scores_of as agreed_scores_of  # read here by the pages
+from .versions import each_onto, same_code_map, scan_structure, scores_onto
 
 # The rating scale as the pages show it: (value, label, descriptor).
 SCALE = [(s.value, s.label, SCORE_DESCRIPTORS[s.value]) for s in Score]
@@ -53,13 +54,6 @@ def one_decimal(value):
 def agreed_scores(ratings):
     """{ksb_id: agreed score}: the employer's score where given, else the apprentice's."""
     return {r.ksb_id: r.agreed_score for r in ratings}
-
-
-def agreed_scores_of(ratings):
-    """agreed_scores of a queryset of ratings, read as tuples (no Rating objects) and unsorted
-    (a dict keeps no order)."""
-    rows = ratings.order_by().values_list("ksb_id", "score", "employer_score")
-    return {ksb_id: agreed(score, employer_score) for ksb_id, score, employer_score in rows}
 
 
 def duty_means(duties, scores):
@@ -188,12 +182,15 @@ class ScanResults:
 
 
 def scan_results(scan):
-    """Everything the results page shows, in seven queries whatever the standard's size."""
-    structure = standard_structure(scan.apprenticeship.standard)
+    """Everything the results page shows, in seven queries whatever the standard's size (one
+    more for a scan made on a version the apprenticeship has moved from: it shows every one
+    of its own ratings, against the KSBs it rated)."""
+    all_ratings = list(scan.ratings.all())
+    structure = scan_structure(scan, all_ratings)
     ksb_by_pk = {ksb.pk: ksb for ksb in structure.ksbs}
     order = {ksb.pk: position for position, ksb in enumerate(structure.ksbs)}
     ratings = {}
-    for rating in scan.ratings.all():
+    for rating in all_ratings:
         if rating.ksb_id in ksb_by_pk:
             rating.ksb = ksb_by_pk[rating.ksb_id]  # the one carrying its duties: no query
         ratings[rating.ksb_id] = rating
@@ -217,6 +214,7 @@ def scan_results(scan):
     previous = previous_scan(scan, scan.apprenticeship.scans.all())
     if previous is not None:
         before = agreed_scores(previous.ratings.all())
+        before = scores_onto(before, same_code_map(before, structure.ksbs))
         results.previous = previous
         results.ksb_changes = ksb_distance(structure.ksbs, scores, before)
         results.duty_changes = duty_distance(structure.duties, scores, before)
@@ -251,10 +249,11 @@ def startable_stages(scans):
 
 def ratings_in_code_order(scan):
     """The scan's ratings in KSB code order, each carrying its KSB (with its duties)."""
-    structure = standard_structure(scan.apprenticeship.standard)
+    all_ratings = list(scan.ratings.all())
+    structure = scan_structure(scan, all_ratings)
     position = {ksb.pk: index for index, ksb in enumerate(structure.ksbs)}
     ksb_by_pk = {ksb.pk: ksb for ksb in structure.ksbs}
-    ratings = sorted(scan.ratings.all(), key=lambda r: position[r.ksb_id])
+    ratings = sorted(all_ratings, key=lambda r: position[r.ksb_id])
     for rating in ratings:
         rating.ksb = ksb_by_pk[rating.ksb_id]
     return ratings
@@ -295,6 +294,7 @@ def scan_overview(apprenticeship, structure, *, is_apprentice):
             scores[scan_id][ksb_id] = agreed(score, employer_score)
     for scan in scans:
         scan.rated = len(scores[scan.pk])
+    scores = dict(zip(scores, each_onto(scores.values(), structure.ksbs), strict=True))
     draft = next((scan for scan in scans if scan.is_draft), None)
     resume = None
     if draft and is_apprentice:
@@ -371,7 +371,9 @@ def duty_history(apprenticeship, duties):
     scans = counted_scans(
         apprenticeship.scans.filter(status__in=COUNTED).prefetch_related("ratings")
     )
-    return [(scan, dict(duty_means(duties, agreed_scores(scan.ratings.all())))) for scan in scans]
+    ksbs = [ksb for duty in duties for ksb in duty.ksb_list]
+    scores = each_onto([agreed_scores(scan.ratings.all()) for scan in scans], ksbs)
+    return [(scan, dict(duty_means(duties, one))) for scan, one in zip(scans, scores, strict=True)]
 
 
 def duty_history_table(history, duties):

@@ -4,7 +4,7 @@ progress (progress/scan_validation.py), which shows the evidence beside each KSB
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from core.csv import csv_response
 from core.tables import paginate
 from standards.models import KSB
 from standards.selectors import standard_structure
+from standards.wording import wording_book
 
 from .checking import employer_differences, scan_check
 from .forms import RatingSectionForm
@@ -26,6 +27,7 @@ from .selectors import (
     SCALE,
     SCAN_CSV_HEADER,
     SCANS,
+    KSBRow,
     duty_bar_chart,
     duty_history,
     duty_history_chart,
@@ -200,12 +202,41 @@ def scan_submit_view(request, pk):
     return render(request, "skillscan/scan_submit.html", {**context, "rated": total - len(missing)})
 
 
+def older_version_rows(scan, results):
+    """Rows for the scan's ratings of KSBs its apprenticeship's current version no longer has
+    (a scan kept from before a move to a newer version): one query, none without any."""
+    shown = {row.ksb.pk for row in results.rows}
+    ratings = [r for r in scan.ratings.all() if r.ksb_id not in shown]
+    if not ratings:
+        return []
+    ksbs = KSB.objects.filter(pk__in=[r.ksb_id for r in ratings]).select_related("standard")
+    ksb_of = {ksb.pk: ksb for ksb in ksbs}
+    rows = []
+    for rating in ratings:
+        rating.ksb = ksb_of[rating.ksb_id]
+        rows.append(KSBRow(rating.ksb, rating))
+    return rows
+
+
+def with_wordings(scan, rows):
+    """Each row given ``wording``, its KSB's words as at the scan's submission (the current
+    ones for a draft), from one query. Rows are this request's own, the KSBs shared: the
+    wording goes on the row."""
+    book = wording_book([row.ksb for row in rows], standard=scan.apprenticeship.standard)
+    for row in rows:
+        row.wording = book.at(row.ksb.pk, scan.submitted_at)
+    return rows
+
+
 @login_required
 def scan_results_view(request, pk):
     scan, role = _scan(request, pk)
     if scan.is_draft and role.can["rate"]:
         return redirect("skillscan:scan-rate", pk=scan.pk, section=resume_section(scan))
+    prefetch_related_objects([scan], "ratings")  # read by the results and by the older rows
     results = scan_results(scan)
+    older = older_version_rows(scan, results)
+    rows = with_wordings(scan, [*results.rows, *older])
     context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role}
     return render(
         request,
@@ -214,6 +245,8 @@ def scan_results_view(request, pk):
             **context,
             "results": results,
             "differences": employer_differences(results),
+            "older_rows": older,
+            "wording_of": {row.ksb.pk: row.wording for row in rows},
             "duty_chart": duty_bar_chart(results.duties),
             "scale": SCALE,
         },

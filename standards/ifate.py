@@ -85,11 +85,22 @@ class ParsedStandard:
             "title": self.title,
             "level": self.level,
             "typical_duration_months": self.typical_duration_months,
-            "status": self.status,
+            "status": version_status(self.status),
             "route": self.route,
             "overview": self.overview,
             "url": self.url,
         }
+
+
+def version_status(words):
+    """The version status (Standard.Status) for IfATE's status words: "Approved for delivery"
+    is approved, "Retired" and "Withdrawn" retired, anything else (in development) a draft."""
+    words = words.strip().lower()
+    if words.startswith("approved"):
+        return "approved"
+    if words.startswith(("retired", "withdrawn")):
+        return "retired"
+    return "draft"
 
 
 def collapse(text):
@@ -204,15 +215,34 @@ def _ksb_list(record, kind, list_key, id_key, warnings):
         detail = item.get("detail")
         if not isinstance(detail, str) or not tidy(detail, code):
             raise RecordError(f"{code} has no text")
+        label = _own_label(detail, kind)
+        if label is not None and label != code:
+            # Codes come from positions; a text labelled otherwise means a statement is
+            # missing or out of order, and two statements would claim one code.
+            raise RecordError(
+                f"KSBs collide: the statement at {code} is labelled {label} in its text; "
+                "codes follow the order of the record"
+            )
         ksbs.append(ParsedKSB(kind, position, tidy(detail, code)))
         guid = item.get(id_key)
         if isinstance(guid, str) and guid.strip():
             key = guid.strip().lower()
             if key in ids:
-                warnings.append(f"{code} repeats the id of {ids[key][0]}{ids[key][1]}")
-            else:
-                ids[key] = (kind, position)
+                raise RecordError(
+                    f"KSBs collide: {ids[key][0]}{ids[key][1]} and {code} have the same id "
+                    f"{guid.strip()}, so a duty naming it is ambiguous"
+                )
+            ids[key] = (kind, position)
     return ksbs, ids
+
+
+def _own_label(detail, kind):
+    """The code a statement's text is labelled with ("K4" for "K4: ..."), if it is labelled
+    with a code of its own kind; None otherwise."""
+    match = _CODE_PREFIX.match(_BULLET.sub("", collapse(html.unescape(detail))))
+    if match is None or match["kind"].upper() != kind:
+        return None
+    return f"{kind}{int(match['number'])}"
 
 
 def _duties(record, ids, warnings):
@@ -292,7 +322,13 @@ def parse_record(record):
         ksbs, kind_ids = _ksb_list(record, kind, list_key, id_key, warnings)
         parsed.ksbs.extend(ksbs)
         for key, code in kind_ids.items():
-            ids.setdefault(key, code)
+            if key in ids:
+                first = f"{ids[key][0]}{ids[key][1]}"
+                raise RecordError(
+                    f"KSBs collide: {first} and {code[0]}{code[1]} have the same id {key}, "
+                    "so a duty naming it is ambiguous"
+                )
+            ids[key] = code
     if not parsed.ksbs:
         raise RecordError("has no KSBs (knowledges, skills and behaviours are all empty)")
     parsed.duties = _duties(record, ids, warnings)

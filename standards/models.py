@@ -4,9 +4,16 @@ from django.db.models import Case, Q, Value, When
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 # Sent with ``standard_ids`` after an edit of KSBs, duties or their links, in its transaction.
 structure_changed = Signal()
+
+
+def version_key(version):
+    """A version number as a sortable tuple: "1.10" comes after "1.9"."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
 
 # K before S before B, whatever the alphabet says.
 KIND_RANK = {"K": 0, "S": 1, "B": 2}
@@ -36,6 +43,15 @@ class StandardQuerySet(models.QuerySet):
             duty_count=models.functions.Coalesce(models.Subquery(duty_count), 0),
         )
 
+    def approved(self):
+        """Versions approved for delivery: the only ones offered for new apprenticeships."""
+        return self.filter(status=Standard.Status.APPROVED)
+
+    def with_use(self):
+        """Annotate each version with ``apprenticeship_count``: how many apprenticeships are on
+        it (the reverse of Apprenticeship.standard). A version in use keeps its structure."""
+        return self.annotate(apprenticeship_count=models.Count("apprenticeships", distinct=True))
+
     def mark_content_changed(self):
         """Stamp these standards as edited now, in one UPDATE: their pages' ETags and cached
         content move on to new keys in every process. Then ``structure_changed`` tells the
@@ -54,12 +70,23 @@ class StandardManager(models.Manager.from_queryset(StandardQuerySet)):
 class Standard(models.Model):
     """An apprenticeship standard in one version, e.g. ST0825 DevOps engineer v1.0."""
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved for delivery"
+        RETIRED = "retired", "Retired"
+
     reference = models.CharField(max_length=20, help_text='The IfATE reference, e.g. "ST0825".')
     title = models.CharField(max_length=255)
     version = models.CharField(max_length=20, help_text='e.g. "1.0"')
     level = models.PositiveSmallIntegerField()
     typical_duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        "version status",
+        max_length=20,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Only versions approved for delivery are offered for new apprenticeships.",
+    )
     route = models.CharField(max_length=100, blank=True)
     overview = models.TextField(blank=True)
     url = models.URLField("standard page", max_length=500, blank=True)
@@ -69,12 +96,20 @@ class Standard(models.Model):
     content_updated_at = models.DateTimeField(default=timezone.now, editable=False, serialize=False)
 
     objects = StandardManager()
+    # Who changed what and when (the admin's history page); the stamp is bookkeeping.
+    history = HistoricalRecords(excluded_fields=["content_updated_at"])
 
     class Meta:
         ordering = ["reference", "version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["reference", "version"], name="standards_standard_reference_version_unique"
+                fields=["reference", "version"],
+                name="standards_standard_reference_version_unique",
+                violation_error_message="This standard already has a version with that number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "approved", "retired"]),
+                name="standards_standard_status_valid",
             ),
         ]
 
@@ -104,6 +139,14 @@ class Standard(models.Model):
     def natural_key(self):
         return (self.reference, self.version)
 
+    @property
+    def version_key(self):
+        return version_key(self.version)
+
+    def is_newer_than(self, other):
+        """Whether this is a later version of the same standard as ``other``."""
+        return self.reference == other.reference and self.version_key > other.version_key
+
 
 class KSBManager(models.Manager):
     def get_by_natural_key(self, reference, version, kind, number):
@@ -126,6 +169,9 @@ class KSB(models.Model):
     description = models.TextField()
 
     objects = KSBManager()
+    # Every wording correction: who, when, the text before and after (standards/wording.py
+    # reads it to show a record the words it was made against).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "KSB"
@@ -179,6 +225,7 @@ class Duty(models.Model):
     ksbs = models.ManyToManyField(KSB, related_name="duties", blank=True, verbose_name="KSBs")
 
     objects = DutyManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "duties"

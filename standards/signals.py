@@ -12,6 +12,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from .models import KSB, Duty, Standard
+from .wording import record_baseline
 
 
 @receiver(pre_save, sender=KSB)
@@ -26,6 +27,21 @@ def remember_previous_standard(sender, instance, update_fields, **kwargs):
             .values_list("standard_id", flat=True)
             .first()
         )
+
+
+@receiver(pre_save, sender=KSB)
+@receiver(pre_save, sender=Duty)
+def record_wording_baseline(sender, instance, raw, update_fields, **kwargs):
+    """A KSB or duty loaded by a fixture or a bulk write has no history row: before its words
+    first change, record them as they were, so records made against them keep showing them.
+    (A fixture's own raw saves write no history, so they are left alone here too.)"""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and "description" not in update_fields:
+        return
+    before = sender._default_manager.filter(pk=instance.pk).first()
+    if before is not None and before.description != instance.description:
+        record_baseline(sender, [before])
 
 
 @receiver(post_save, sender=KSB)

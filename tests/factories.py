@@ -38,7 +38,7 @@ class StandardFactory(DjangoModelFactory):
     version = "1.0"
     level = 4
     typical_duration_months = 24
-    status = "Approved for delivery"
+    status = Standard.Status.APPROVED
     route = "Digital"
 
 

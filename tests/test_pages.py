@@ -63,6 +63,7 @@ def test_templates_carry_no_inline_script_or_style(client, apprenticeship, manag
         "/",
         "/standards/",
         "/standards/ST0825/1.0/",
+        "/standards/ST0825/compare/1.0/1.0/",
         "/accounts/login/",
         "/accounts/signup/",
         "/accounts/password/reset/",

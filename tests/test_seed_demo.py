@@ -156,6 +156,30 @@ def test_seed_demo_keeps_edits_made_to_st0825(debug, st0825):
     assert k1.description == "Edited in admin"
 
 
+def test_seed_demo_keeps_a_wording_edit_made_through_the_admin_and_its_history(
+    debug, admin_client, admin_user
+):
+    """Issue 13: K3 reworded in the admin on the demo's version in use; seeding again keeps the
+    new words and the history row that says who changed them."""
+    from django.urls import reverse
+
+    from standards.models import KSB
+    from tests.standards.admin_forms import posted_back
+
+    seed()
+    k3 = KSB.objects.get(standard__reference="ST0825", kind="K", number=3)
+    url = reverse("admin:standards_ksb_change", args=[k3.pk])
+    data = posted_back(admin_client.get(url))
+    data["description"] = "Reworded in admin"
+    assert admin_client.post(url, data).status_code == 302
+    history = list(k3.history.values_list("history_id", "description", "history_user"))
+    seed()
+    k3.refresh_from_db()
+    assert k3.description == "Reworded in admin"
+    assert list(k3.history.values_list("history_id", "description", "history_user")) == history
+    assert history[0][1:] == ("Reworded in admin", admin_user.pk)
+
+
 def test_seed_demo_takes_another_password(debug):
     seed(password="another-pass-5678")
     assert User.objects.get(email="mentor@example.com").check_password("another-pass-5678")

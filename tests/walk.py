@@ -132,6 +132,12 @@ URLS = {
         lambda w: {"reference": "ST0825", "version": "1.0"},
         Public(),
     ),
+    # The world has one version: compared with itself, the page says they are the same. Drafts
+    # (404 but for staff) are walked in tests/standards/test_versions.py.
+    "standards:standard-compare": (
+        lambda w: {"reference": "ST0825", "old": "1.0", "new": "1.0"},
+        Public(),
+    ),
     "account_login": (lambda w: {}, Public(200, 302)),
     "account_signup": (lambda w: {}, Public(200, 302)),
     # The link shows what it is for to anyone; logged in as another address it is refused.
@@ -162,6 +168,7 @@ URLS = {
     ),
     "progress:portfolio": (_pk("apprenticeship"), On(Action.EXPORT)),
     "progress:portfolio-csv": (_pk("apprenticeship"), On(Action.EXPORT)),
+    "progress:apprenticeship-move": (_pk("apprenticeship"), On(Action.MOVE_STANDARD)),
     "accounts:apprenticeship-edit": (
         _pk("apprenticeship"),
         On(
@@ -235,6 +242,7 @@ URLS = {
     ),
     # Acme Digital
     "accounts:organisation-detail": (_pk("acme"), On(Action.SEE_ORGANISATION, ORG)),
+    "progress:organisation-moves": (_pk("acme"), On(Action.MOVE_STANDARD, ORG)),
     "accounts:apprentice-invite": (
         _pk("acme"),
         On(
@@ -260,6 +268,7 @@ URLS = {
 MISSING = {
     "standards:standard-latest": {"reference": "ST9999"},
     "standards:standard-detail": {"reference": "ST0825", "version": "9.9"},
+    "standards:standard-compare": {"reference": "ST0825", "old": "1.0", "new": "9.9"},
     "accounts:invitation-accept": {"token": "no-such-token"},
 }
 PUBLIC_NAMES = {name for name, (_, need) in URLS.items() if isinstance(need, Public)}

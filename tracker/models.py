@@ -244,6 +244,11 @@ class DutySignOff(models.Model):
         KSB, blank=True, related_name="+", verbose_name="KSBs unevidenced at sign-off"
     )
     unevidenced_reason = models.TextField("reason for signing off without evidence", blank=True)
+    # A sign-off copied onto the same duty of a newer version of the standard when the
+    # apprenticeship moved to it (progress/moves.py): the original event it repeats.
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to"
+    )
 
     class Meta:
         ordering = ["at", "pk"]

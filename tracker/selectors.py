@@ -74,8 +74,11 @@ class DutyRow:
 
 def sign_off_events(apprenticeship, duty=None):
     """The apprenticeship's sign-off events, oldest first: of one ``duty`` with who made them
-    (its pages name them), else of every duty (enough for their statuses)."""
-    events = DutySignOff.objects.filter(apprenticeship_id=apprenticeship.pk).order_by("pk")
+    (its pages name them), else of every duty of its current standard (enough for their
+    statuses; those of a version it moved from are records, not counted)."""
+    events = DutySignOff.objects.filter(
+        apprenticeship_id=apprenticeship.pk, duty__standard_id=apprenticeship.standard_id
+    ).order_by("pk")
     if duty is not None:
         events = events.filter(duty=duty).select_related("by").prefetch_related("unevidenced_ksbs")
     return list(events)

@@ -97,7 +97,7 @@ def test_mentor_choices_are_the_organisations_members(
         ({"start_date": "31/02/2026"}, "start_date", "Enter a valid date."),
         ({"weekly_hours": "0"}, "weekly_hours", "greater than or equal to 1"),
         ({"otj_target_hours": "-5"}, "otj_target_hours", "greater than or equal to 0"),
-        ({"standard": "999999"}, "standard", "Select a valid choice."),
+        ({"standard": "999999"}, "standard", "Choose a standard version that is approved"),
         ({"mentor": "999999"}, "mentor", "Select a valid choice."),
     ],
 )

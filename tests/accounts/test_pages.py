@@ -63,7 +63,7 @@ def test_detail_shows_real_programme_data(client, apprentice, apprenticeship):
     client.force_login(apprentice)
     html = client.get(detail(apprenticeship)).content.decode()
     assert "Your apprenticeship" in html
-    assert "DevOps engineer (ST0825, level 4) at Acme Digital" in html
+    assert "DevOps engineer (ST0825 v1.0, level 4) at Acme Digital" in html
     assert "Mina Mentor" in html
     assert f"{apprenticeship.otj_target_hours} hours" in html
     assert (
@@ -89,7 +89,8 @@ def test_detail_query_count_does_not_grow(
 ):
     InvitationFactory.create_batch(extra, organisation=acme, apprenticeship=apprenticeship)
     client.force_login(manager)
-    with django_assert_num_queries(12):  # the whole home page: scans, duties, hours, reviews
+    # The whole home page: scans, duties, hours, reviews, and (for a manager) newer versions.
+    with django_assert_num_queries(13):
         client.get(detail(apprenticeship))
 
 

@@ -63,6 +63,7 @@ EXPECTED = {
     Action.EDIT_APPRENTICESHIP: {MAN, ADM},
     Action.MARK_GATEWAY: {MEN, MAN, ADM},
     Action.CHANGE_STATUS: {MAN, ADM},
+    Action.MOVE_STANDARD: {MAN, ADM},
     Action.JOIN: {A},
     Action.SEE_ORGANISATION: {MEN, MAN, ADM},
     Action.MANAGE_PEOPLE: {MAN, ADM},

@@ -201,6 +201,6 @@ def test_results_page_with_the_outcome_keeps_its_query_budget(
         sized, stage="review", status="validated", employer=dict.fromkeys(codes[::3], 4)
     )
     client.force_login(apprentice)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # +1 since issue 13: the KSBs' wording history
         response = client.get(scan.get_absolute_url())
     assert "Where your employer scored you differently" in response.content.decode()

@@ -42,9 +42,7 @@ def test_standard_admin_searches_reference_and_title_and_filters(admin_client, s
     assert admin_client.get(url, {"q": "DevOps"}).context["cl"].result_count == 1
     assert admin_client.get(url, {"q": "ST0116"}).context["cl"].result_count == 1
     assert admin_client.get(url, {"level": "4"}).context["cl"].result_count == 2
-    assert (
-        admin_client.get(url, {"status": "Approved for delivery"}).context["cl"].result_count == 2
-    )
+    assert admin_client.get(url, {"status": "approved"}).context["cl"].result_count == 2
 
 
 def test_ksb_admin_filters_by_standard_and_kind_and_searches_text(admin_client, st0825):
@@ -121,7 +119,7 @@ def test_admin_edits_a_ksb_text_through_the_standard_inline(admin_client):
         "version": standard.version,
         "level": 4,
         "typical_duration_months": 24,
-        "status": "",
+        "status": "approved",
         "route": "",
         "overview": "",
         "url": "",
@@ -167,3 +165,28 @@ def test_admin_lists_use_no_query_per_row(admin_client, django_assert_max_num_qu
         make_standard(knowledge=2 + n, duties=1 + n)
     with django_assert_max_num_queries(8):
         admin_client.get(reverse(f"admin:{name}_changelist"))
+
+
+def test_ksb_admin_filters_by_standard_reference_version_and_version_status(admin_client, st0825):
+    make_standard(reference="ST0825", version="1.1", status="draft", knowledge=2, duties=0)
+    make_standard(reference="ST0116", knowledge=1, skills=0, behaviours=0, duties=0)
+    url = reverse("admin:standards_ksb_changelist")
+
+    def count(**params):
+        return admin_client.get(url, params).context["cl"].result_count
+
+    assert count(standard__reference="ST0825") == 51 + 5
+    assert count(standard__reference="ST0116") == 1
+    assert count(standard__version="1.1") == 5
+    assert count(standard__reference="ST0825", standard__version="1.0") == 51
+    assert count(version_status="draft") == 5
+    assert count(version_status="approved") == 52
+    page = admin_client.get(url).content.decode()
+    assert "By version status" in page and "Approved for delivery" in page
+
+
+def test_standard_admin_filters_by_version_status(admin_client, st0825):
+    make_standard(reference="ST0825", version="1.1", status="draft")
+    url = reverse("admin:standards_standard_changelist")
+    assert admin_client.get(url, {"status": "draft"}).context["cl"].result_count == 1
+    assert admin_client.get(url, {"status": "retired"}).context["cl"].result_count == 0

@@ -141,14 +141,41 @@ def test_ksbs_without_an_id_are_read_and_blank_ids_are_not_repeats():
     assert parsed.warnings == []
 
 
-def test_a_repeated_id_is_warned_about_and_names_the_first_statement_with_it():
+def test_a_repeated_id_is_a_collision_naming_both_statements():
     data = record()
     s1 = data["skills"][0]["skillId"]
     data["skills"][1]["skillId"] = f" {s1.upper()} "
     data["duties"] = [{"dutyDetail": "Build pipelines", "mappedSkills": [s1]}]
+    with pytest.raises(RecordError, match=r"^KSBs collide: S1 and S2 have the same id "):
+        parse_record(data)
+
+
+def test_an_id_repeated_across_kinds_is_a_collision():
+    data = record()
+    data["behaviours"][0]["behaviourId"] = data["knowledges"][2]["knowledgeId"]
+    with pytest.raises(RecordError, match=r"^KSBs collide: K3 and B1 have the same id "):
+        parse_record(data)
+
+
+@pytest.mark.parametrize("label", ["K4:", "K4 -", "• k4."])
+def test_a_text_labelled_with_another_code_of_its_kind_is_a_collision(label):
+    data = record()
+    data["knowledges"][2]["detail"] = f"{label} Infrastructure as code"
+    with pytest.raises(RecordError) as caught:
+        parse_record(data)
+    assert str(caught.value) == (
+        "KSBs collide: the statement at K3 is labelled K4 in its text; codes follow the order "
+        "of the record"
+    )
+
+
+def test_a_text_labelled_with_its_own_code_or_another_kinds_is_fine():
+    data = record()
+    data["knowledges"][2]["detail"] = "K3: Infrastructure as code"
+    data["knowledges"][3]["detail"] = "S3-compatible object storage"
     parsed = parse_record(data)
-    assert parsed.warnings == ["S2 repeats the id of S1"]
-    assert parsed.duties[0].ksb_codes == (("S", 1),)
+    assert parsed.ksbs[2].description == "Infrastructure as code"
+    assert parsed.ksbs[3].description == "S3-compatible object storage"
 
 
 def test_guids_match_whatever_their_case():

@@ -25,7 +25,9 @@ def test_links_of_accepted_evidence_are_marked_accepted_and_none_are_lost():
     User = old.get_model("accounts", "User")
     Apprenticeship = old.get_model("accounts", "Apprenticeship")
     Evidence = old.get_model("tracker", "Evidence")
-    standard = Standard.objects.create(reference="ST0003", title="Old", version="1.0", level=4)
+    standard = Standard.objects.create(
+        reference="ST0003", title="Old", version="1.0", level=4, status="approved"
+    )
     k1 = KSB.objects.create(standard=standard, kind="K", number=1, description="One")
     k2 = KSB.objects.create(standard=standard, kind="K", number=2, description="Two")
     apprentice = User.objects.create(email="old@example.com", full_name="Old")

@@ -372,8 +372,9 @@ def test_tracker_pages_take_at_most_15_queries_whatever_the_evidence(
 def test_evidence_detail_queries(client, busy, apprentice, django_assert_num_queries):
     evidence = busy.evidence.first()
     client.force_login(apprentice)
-    # 6 since issue 12: a KSB's standard comes with it (its link was a query per KSB).
-    with django_assert_num_queries(6):
+    # 6 since issue 12: a KSB's standard comes with it (its link was a query per KSB); 7 since
+    # issue 13: the KSBs' wording history.
+    with django_assert_num_queries(7):
         client.get(evidence.get_absolute_url())
 
 

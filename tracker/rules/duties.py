@@ -79,7 +79,8 @@ def current_sign_offs_by_duty(events):
 
 
 def signed_off_duty_ids(events):
-    """The duties whose latest event among ``events`` is a sign-off."""
+    """The duties whose latest event among ``events`` is a sign-off (callers pass the events
+    of the duties they ask about: those of the current standard, see sign_off_events)."""
     return set(current_sign_offs_by_duty(events))
 
 
@@ -97,12 +98,13 @@ def current_sign_offs():
 
 
 def duties_signed_sql():
-    """The number of duties signed off, per apprenticeship (a duty's current sign-off is its
-    one latest event, so each duty counts once)."""
+    """The number of duties of the apprenticeship's current standard signed off, per
+    apprenticeship (a duty's current sign-off is its one latest event, so each duty counts
+    once; sign-offs of a version it moved from are records, not counted)."""
     return Coalesce(
         Subquery(
             current_sign_offs()
-            .filter(apprenticeship=OuterRef("pk"))
+            .filter(apprenticeship=OuterRef("pk"), duty__standard=OuterRef("standard"))
             .order_by()
             .values("apprenticeship")
             .annotate(n=Count("duty"))
@@ -170,9 +172,12 @@ def duties_with_progress(duties, apprenticeship):
 
 def evidenced_ksb_ids(apprenticeship):
     """(KSB ids accepted by accepted evidence, KSB ids with any evidence that is not a draft) of
-    one apprenticeship, in one query."""
+    one apprenticeship, in one query: KSBs of its current standard only (links left on a version
+    it moved from stay visible but no longer count)."""
     rows = EvidenceKSB.objects.filter(
-        evidence__apprenticeship=apprenticeship, evidence__status__in=ACTIVE_EVIDENCE
+        evidence__apprenticeship=apprenticeship,
+        evidence__status__in=ACTIVE_EVIDENCE,
+        ksb__standard_id=apprenticeship.standard_id,
     ).values_list("ksb_id", "evidence__status", "accepted")
     accepted, active = set(), set()
     for ksb_id, status, link_accepted in rows:
@@ -183,11 +188,12 @@ def evidenced_ksb_ids(apprenticeship):
 
 
 def ksbs_covered_sql():
-    """The number of KSBs accepted by accepted evidence, per apprenticeship."""
+    """The number of KSBs of the apprenticeship's current standard accepted by accepted
+    evidence, per apprenticeship."""
     return Coalesce(
         Subquery(
             accepted_links()
-            .filter(evidence__apprenticeship=OuterRef("pk"))
+            .filter(evidence__apprenticeship=OuterRef("pk"), ksb__standard=OuterRef("standard"))
             .order_by()
             .values("evidence__apprenticeship")
             .annotate(n=Count("ksb", distinct=True))

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import Action, get_record_for
 from standards.models import KIND_RANK
+from standards.wording import wording_book
 
 from ..forms_decisions import EvidenceCommentForm, EvidenceDecisionForm
 from ..links import describe_link
@@ -36,8 +37,8 @@ def _links(evidence):
 
 def _history(evidence, links):
     """Every step of the evidence's conversation, oldest first, each decision with its outcome
-    per KSB; and each link of ``links`` given ``reason``, why the latest acceptance did not
-    accept it (when it did not). Two queries."""
+    per KSB, and the latest acceptance (or None); and each link of ``links`` given ``reason``,
+    why the latest acceptance did not accept it (when it did not). Two queries."""
     history = list(
         evidence.feedback.select_related("author").prefetch_related(
             Prefetch("ksb_decisions", queryset=KSBDecision.objects.select_related("ksb"))
@@ -49,12 +50,25 @@ def _history(evidence, links):
     reasons = {d.ksb_id: d.reason for d in latest.ksb_decisions.all()} if latest else {}
     for link in links:
         link.reason = reasons.get(link.ksb_id, "")
-    return history
+    return history, latest
+
+
+def _with_wordings(evidence, links, latest):
+    """Each link given ``wording``: its KSB's words as at the decision that accepted it (the
+    current ones for a KSB not accepted), and its version when older than the
+    apprenticeship's. One query."""
+    book = wording_book([link.ksb for link in links], standard=evidence.apprenticeship.standard)
+    accepted = evidence.status == Evidence.Status.ACCEPTED and latest is not None
+    for link in links:
+        when = latest.created_at if accepted and link.accepted else None
+        link.wording = book.at(link.ksb_id, when)
+    return links
 
 
 def _detail(request, evidence, role, *, decision_form=None, comment_form=None):
     links = _links(evidence)
-    history = _history(evidence, links)
+    history, latest = _history(evidence, links)
+    _with_wordings(evidence, links, latest)
     if decision_form is None:
         decision_form = EvidenceDecisionForm(ksbs=[link.ksb for link in links])
     waiting = None

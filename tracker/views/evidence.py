@@ -12,6 +12,7 @@ from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for
 from core.once import AlreadySubmitted, already_submitted
 from core.tables import paginate
+from standards.models import Standard
 from standards.selectors import standard_structure
 
 from ..forms import EvidenceForm
@@ -47,13 +48,33 @@ def evidence_list(request, pk):
             "apprenticeship": apprenticeship,
             "role": role,
             "page_obj": page,
-            "evidence_list": with_ksbs(
-                with_links(list(page.object_list)), standard_structure(apprenticeship.standard)
+            "evidence_list": _with_versions(
+                with_ksbs(
+                    with_links(list(page.object_list)),
+                    standard_structure(apprenticeship.standard),
+                ),
+                apprenticeship.standard,
             ),
             "statuses": Evidence.Status.choices,
             "listing": listing,
         },
     )
+
+
+def _with_versions(items, standard):
+    """Each piece of evidence given ``ksb_tags``, [(code, "from version 1.0" or "")] in the
+    order of its ``ksb_list``: a KSB of an older version is named so. One query, only when
+    some evidence still points at such a KSB."""
+    others = {k.standard_id for item in items for k in item.ksb_list} - {standard.pk}
+    versions = {}
+    if others:
+        versions = dict(Standard.objects.filter(pk__in=others).values_list("pk", "version"))
+    for item in items:
+        item.ksb_tags = [
+            (k.code, f"from version {versions[k.standard_id]}" if k.standard_id in versions else "")
+            for k in item.ksb_list
+        ]
+    return items
 
 
 def _picker_context(apprenticeship, form):

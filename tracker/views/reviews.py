@@ -3,16 +3,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import F, OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for, require
 from core.once import AlreadySubmitted, already_submitted
+from standards.models import KIND_RANK
+from standards.wording import wording_book
 
 from ..forms import ApprenticeSignForm, ProgressReviewForm
-from ..models import ProgressReview
-from ..rules import next_review
+from ..models import EvidenceFeedback, ProgressReview
+from ..rules import accepted_links, next_review
 from ..services import TrackerError, progress_review_save, progress_review_sign
 
 REVIEWS = ProgressReview.objects.select_related(
@@ -99,6 +102,46 @@ def _sign(request, review, comments=None):
     return redirect(review)
 
 
+def accepted_this_period(review):
+    """[(KSB, its Wording as at the employer's signature, [evidence])], in code order: the KSBs
+    accepted (tracker.rules' accepted links) by a decision made after the previous review's
+    date, up to this review's, each with the evidence accepted for it. Two queries (one without
+    any KSB)."""
+    previous = (
+        ProgressReview.objects.filter(
+            apprenticeship_id=review.apprenticeship_id, held_on__lt=review.held_on
+        )
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    accepted_at = (
+        EvidenceFeedback.objects.filter(
+            evidence_id=OuterRef("evidence_id"), decision=EvidenceFeedback.Decision.ACCEPTED
+        )
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    links = (
+        accepted_links()
+        .filter(evidence__apprenticeship_id=review.apprenticeship_id)
+        .annotate(accepted_at=Subquery(accepted_at), since=Subquery(previous))
+        .filter(accepted_at__date__lte=review.held_on)
+        .filter(Q(since__isnull=True) | Q(accepted_at__date__gt=F("since")))
+        .select_related("ksb__standard", "evidence")
+        .order_by("accepted_at", "pk")
+    )
+    evidence_of = {}
+    ksbs = {}
+    for link in links:
+        ksbs[link.ksb_id] = link.ksb
+        evidence_of.setdefault(link.ksb_id, []).append(link.evidence)
+    book = wording_book(ksbs.values(), standard=review.apprenticeship.standard)
+    ordered = sorted(ksbs.values(), key=lambda k: (KIND_RANK[k.kind], k.number, k.standard_id))
+    return [
+        (ksb, book.at(ksb.pk, review.employer_signed_at), evidence_of[ksb.pk]) for ksb in ordered
+    ]
+
+
 @login_required
 def progress_review_detail(request, pk):
     """The review; the apprentice adds their comments and signs here (a POST)."""
@@ -111,7 +154,11 @@ def progress_review_detail(request, pk):
         if form.is_valid():
             return _sign(request, review, form.cleaned_data["comments"])
     context = {"review": review, "apprenticeship": review.apprenticeship, "role": role}
-    return render(request, "tracker/progress_review_detail.html", {**context, "form": form})
+    return render(
+        request,
+        "tracker/progress_review_detail.html",
+        {**context, "form": form, "accepted": accepted_this_period(review)},
+    )
 
 
 @login_required
