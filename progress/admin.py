@@ -12,14 +12,14 @@ from standards.models import Standard
 
 from .forms import MoveForm
 from .models import StandardMove
-from .moves import MoveRefused, apprenticeships_move, move_report
+from .move_views import move_confirmed
+from .moves import move_report, newer_approved
 
 
 def _targets(apprenticeships):
     """The approved versions newer than the version of at least one of ``apprenticeships``."""
-    on = {a.standard for a in apprenticeships}
-    approved = Standard.objects.approved().filter(reference__in={s.reference for s in on})
-    return [s for s in approved if any(s.is_newer_than(standard) for standard in on)]
+    newer = newer_approved({a.standard for a in apprenticeships})
+    return sorted({s for versions in newer.values() for s in versions}, key=lambda s: s.pk)
 
 
 class MovingApprenticeshipAdmin(ApprenticeshipAdmin):
@@ -42,22 +42,8 @@ class MovingApprenticeshipAdmin(ApprenticeshipAdmin):
         report = None
         if form.is_valid():
             target = form.cleaned_data["target"]
-            if confirming:
-                try:
-                    moves = apprenticeships_move(
-                        apprenticeships=chosen, target=target, by=request.user
-                    )
-                except MoveRefused as refused:
-                    for blocker in refused.blockers:
-                        form.add_error(None, blocker)
-                else:
-                    self.message_user(
-                        request,
-                        f"Moved {len(moves)} apprenticeship(s) to {target.reference} "
-                        f"v{target.version}.",
-                        messages.SUCCESS,
-                    )
-                    return None
+            if confirming and move_confirmed(request, form, chosen) is not None:
+                return None
             report = move_report(apprenticeships=chosen, target=target)
         context = {
             **self.admin_site.each_context(request),

@@ -20,29 +20,23 @@ from standards.models import Standard, version_key
 
 from .forms import MoveForm, OrganisationMoveForm
 from .models import StandardMove
-from .moves import MOVABLE, MoveRefused, apprenticeships_move, move_report
-
-
-def _newer_approved(standards):
-    """{standard pk: [approved versions of the same reference newer than it, newest first]}
-    from every standard, read once (there are few)."""
-    approved = [s for s in standards if s.status == Standard.Status.APPROVED]
-    return {
-        standard.pk: sorted(
-            (s for s in approved if s.is_newer_than(standard)),
-            key=lambda s: version_key(s.version),
-            reverse=True,
-        )
-        for standard in standards
-    }
+from .moves import (
+    MOVABLE,
+    MoveRefused,
+    apprenticeships_move,
+    move_report,
+    newer_approved,
+    newer_approved_versions,
+)
 
 
 def _targets_queryset(targets):
     return Standard.objects.filter(pk__in=[s.pk for s in targets]).order_by("reference", "-pk")
 
 
-def _move(request, form, apprenticeships):
-    """Move on a confirmed POST; the refusals go back to the form, nothing changed."""
+def move_confirmed(request, form, apprenticeships):
+    """Move on a confirmed POST (here and in the admin's action); the refusals go back to
+    the form, nothing changed. Returns the moves, or None when refused."""
     target = form.cleaned_data["target"]
     try:
         moves = apprenticeships_move(
@@ -64,14 +58,13 @@ def apprenticeship_move(request, pk):
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, action=Action.MOVE_STANDARD, queryset=Apprenticeship.objects.for_list()
     )
-    standards = list(Standard.objects.filter(reference=apprenticeship.standard.reference))
-    targets = _newer_approved(standards).get(apprenticeship.standard_id, [])
+    targets = newer_approved_versions(apprenticeship.standard)
     posted = request.method == "POST"
     data = request.POST if posted else (request.GET if "target" in request.GET else None)
     form = MoveForm(data, targets=_targets_queryset(targets), confirming=posted)
     report = None
     if form.is_valid():
-        if posted and _move(request, form, [apprenticeship]) is not None:
+        if posted and move_confirmed(request, form, [apprenticeship]) is not None:
             return redirect(apprenticeship)
         report = move_report(apprenticeships=[apprenticeship], target=form.cleaned_data["target"])
     return render(
@@ -93,7 +86,7 @@ def apprenticeship_move(request, pk):
 def _candidates(user, organisation, standards):
     """The organisation's apprenticeships ``user`` may move, on a version with a newer one
     approved for delivery."""
-    outdated = [pk for pk, newer in _newer_approved(standards).items() if newer]
+    outdated = [pk for pk, newer in newer_approved(standards, among=standards).items() if newer]
     return (
         Apprenticeship.objects.filter(
             apprenticeships_where(user, roles_allowed(Action.MOVE_STANDARD)),
@@ -113,7 +106,7 @@ def organisation_moves(request, pk):
     organisation, role = get_organisation_for(request.user, pk, action=Action.MOVE_STANDARD)
     standards = list(Standard.objects.all())
     candidates = _candidates(request.user, organisation, standards)
-    newer = _newer_approved(standards)
+    newer = newer_approved(standards, among=standards)
     in_use = set(candidates.order_by().values_list("standard_id", flat=True))
     targets = sorted(
         {s for pk in in_use for s in newer[pk]},
@@ -130,7 +123,7 @@ def organisation_moves(request, pk):
     report = None
     if form.is_valid():
         chosen = form.cleaned_data["apprenticeships"]
-        if posted and _move(request, form, chosen) is not None:
+        if posted and move_confirmed(request, form, chosen) is not None:
             return redirect(reverse("progress:organisation-moves", kwargs={"pk": organisation.pk}))
         report = move_report(apprenticeships=chosen, target=form.cleaned_data["target"])
     page = paginate(request, candidates)

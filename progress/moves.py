@@ -48,15 +48,26 @@ class MoveRefused(Exception):
         super().__init__(" ".join(self.blockers))
 
 
+def newer_approved(sources, *, among=None):
+    """{pk of each of ``sources``: the approved versions of its reference newer than it,
+    newest first}, from ``among`` (every standard, already read) or one query."""
+    sources = list(sources)
+    if among is None:
+        among = Standard.objects.filter(reference__in={s.reference for s in sources})
+    approved = [s for s in among if s.status == Standard.Status.APPROVED]
+    return {
+        source.pk: sorted(
+            (s for s in approved if s.is_newer_than(source)),
+            key=lambda s: s.version_key,
+            reverse=True,
+        )
+        for source in sources
+    }
+
+
 def newer_approved_versions(standard):
-    """The approved versions of ``standard``'s reference newer than it, newest first (one
-    query: a reference has few versions)."""
-    newer = [
-        version
-        for version in Standard.objects.approved().filter(reference=standard.reference)
-        if version.is_newer_than(standard)
-    ]
-    return sorted(newer, key=lambda version: version.version_key, reverse=True)
+    """The approved versions of ``standard``'s reference newer than it, newest first."""
+    return newer_approved([standard])[standard.pk]
 
 
 def version_label(standard):

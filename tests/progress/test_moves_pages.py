@@ -183,7 +183,7 @@ def test_the_admin_action_reports_then_moves(admin_client, on_v10, v11):
     response = admin_client.post(
         url, {**base, "target": v11.pk, "confirm_move": "1", "confirm": "on"}, follow=True
     )
-    assert "Moved 1 apprenticeship(s) to ST0825 v1.1." in response.content.decode()
+    assert "Moved 1 apprenticeship to ST0825 v1.1." in response.content.decode()
     on_v10.refresh_from_db()
     assert on_v10.standard == v11
     move = StandardMove.objects.get()
