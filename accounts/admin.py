@@ -5,7 +5,15 @@ from django.db.models import Count
 
 from standards.models import Standard
 
-from .models import Apprenticeship, Invitation, Membership, Organisation, StatusChange, User
+from .models import (
+    Apprenticeship,
+    Invitation,
+    Membership,
+    Organisation,
+    OutgoingEmail,
+    StatusChange,
+    User,
+)
 
 
 class InvitationStateFilter(admin.SimpleListFilter):
@@ -162,3 +170,42 @@ class InvitationAdmin(admin.ModelAdmin):
     @admin.display(description="state")
     def state_display(self, obj):
         return obj.get_state_display()
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox, to read: what went to whom and what is still waiting. The body is never
+    shown (until sent it holds live links), and nothing is changed here."""
+
+    list_display = ["created_at", "kind", "to", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to"]
+    list_select_related = ["sender"]
+    date_hierarchy = "created_at"
+    fields = [
+        "kind",
+        "to",
+        "from_email",
+        "subject",
+        "sender",
+        "content_type",
+        "object_id",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_try_at",
+        "sent_at",
+        "message_id",
+        "request_id",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,13 +1,10 @@
 """Writes that touch several rows: organisations, invitations, accepting them, leaving."""
 
-import logging
 import secrets
-import smtplib
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,13 +21,8 @@ from .models import (
     apprenticeships_changed,
     hash_token,
 )
+from .outbox import queue_email
 from .status import apprenticeship_status_change, apprenticeship_status_created
-
-logger = logging.getLogger(__name__)
-
-
-class InvitationNotSent(Exception):
-    """The invitation e-mail could not be sent; nothing was saved."""
 
 
 class InvitationError(Exception):
@@ -73,21 +65,25 @@ def _open_invitation(organisation, kind, email, standard=None):
     return invitations.first()
 
 
-def _send_invitation(invitation, token, build_url):
+def _send_invitation(invitation, token, build_url, sender):
     link = build_url(reverse("accounts:invitation-accept", kwargs={"token": token}))
     context = {"invitation": invitation, "link": link, "valid_days": INVITATION_VALID_DAYS}
     subject = " ".join(render_to_string("accounts/email/invitation_subject.txt", context).split())
     body = render_to_string("accounts/email/invitation_message.txt", context)
-    try:
-        send_mail(subject, body, None, [invitation.email])
-    except (OSError, smtplib.SMTPException) as exc:
-        logger.exception("Could not send the invitation e-mail to %s", invitation.email)
-        raise InvitationNotSent(str(exc)) from exc
+    return queue_email(
+        kind="invitation",
+        to=[invitation.email],
+        subject=subject,
+        body=body,
+        about=invitation,
+        sender=sender,
+    )
 
 
-def _issue(invitation, build_url):
-    """Give the invitation a fresh single-use token and expiry, save it and e-mail the link.
-    Runs inside the caller's transaction: if the mail cannot be sent, nothing is saved."""
+def _issue(invitation, build_url, sender=None):
+    """Give the invitation a fresh single-use token and expiry, save it and queue the e-mail
+    with the link, in the caller's transaction: the e-mail goes once that commits, and a mail
+    server that is down only delays it (the invitation's e-mail status says so)."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation.token_hash = hash_token(token)
@@ -95,7 +91,7 @@ def _issue(invitation, build_url):
     invitation.expires_at = now + timedelta(days=INVITATION_VALID_DAYS)
     invitation.full_clean(exclude=["token_hash", "submission_key"])
     invitation.save()
-    _send_invitation(invitation, token, build_url)
+    _send_invitation(invitation, token, build_url, sender)
     return token
 
 
@@ -166,7 +162,7 @@ def _apprentice_invite(
             invited_by=invited_by,
             submission_key=submission_key,
         )
-        _issue(invitation, build_url)
+        _issue(invitation, build_url, invited_by)
     return invitation
 
 
@@ -187,7 +183,7 @@ def member_invite(
                 invited_by=invited_by,
                 submission_key=submission_key,
             )
-            _issue(invitation, build_url)
+            _issue(invitation, build_url, invited_by)
         return invitation
 
     return created_once(
@@ -198,13 +194,14 @@ def member_invite(
     )
 
 
-def invitation_resend(*, invitation, build_url):
-    """Send a pending or expired invitation again with a new link; the old link stops working."""
+def invitation_resend(*, invitation, build_url, by=None):
+    """Send a pending or expired invitation again with a new link; the old link stops working.
+    The e-mail is queued, so the row lock is never held while a mail server answers."""
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state not in (Invitation.State.PENDING, Invitation.State.EXPIRED):
             raise InvitationError(invitation.state)
-        _issue(invitation, build_url)
+        _issue(invitation, build_url, by)
     return invitation
 
 

@@ -21,11 +21,11 @@ from .forms import (
     ProfileForm,
     StatusChangeForm,
 )
-from .models import Apprenticeship, Invitation, Organisation, User
+from .models import Apprenticeship, Invitation, Organisation, OutgoingEmail, User
+from .outbox import not_sent_yet_about
 from .permissions import Action, get_apprenticeship_for, get_organisation_for
 from .services import (
     InvitationError,
-    InvitationNotSent,
     apprentice_invite,
     invitation_accept,
     invitation_resend,
@@ -37,9 +37,8 @@ from .services import (
 )
 from .status import StatusError, apprenticeship_status_change
 
-MAIL_FAILED = (
-    "The invitation e-mail could not be sent, so nothing was saved. Please try again in a "
-    "moment; if it keeps failing, tell your administrator."
+NOT_SENT_YET = (
+    " The e-mail has not gone yet (the mail server is not answering); it will be retried."
 )
 TOO_MANY_INVITATIONS = (
     "You have sent a lot of invitations in a short time, so this one was not sent. Please try "
@@ -157,6 +156,7 @@ def organisation_detail(request, pk):
     invitations = (
         organisation.invitations.select_related("apprenticeship__standard", "invited_by")
         .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .annotate(email_status=OutgoingEmail.objects.latest_status_for(Invitation))
         .order_by("-sent_at")
     )
     counts = organisation.apprenticeships.aggregate(
@@ -176,10 +176,14 @@ def organisation_detail(request, pk):
     )
 
 
+def _with_mail_state(message, invitation):
+    return message + NOT_SENT_YET if not_sent_yet_about(invitation) else message
+
+
 def _invite_view(request, pk, form_class, invite, template, sent):
     """An invitation form: sent once (a repeat answers with the invitation it made), within the
-    invitation rate limit, and nothing saved when the e-mail cannot go. ``sent(invitation)`` is
-    the message once it has."""
+    invitation rate limit. ``sent(invitation)`` is the message once it is saved; a mail server
+    that is down delays the e-mail, and the message says so."""
     organisation, _ = get_organisation_for(request.user, pk, action=Action.MANAGE_PEOPLE)
     form = form_class(request.POST or None, organisation=organisation)
     status = 200
@@ -201,10 +205,8 @@ def _invite_view(request, pk, form_class, invite, template, sent):
             return _invited_before(request, exc.obj)
         except ValidationError as exc:
             form.add_error(None, exc)
-        except InvitationNotSent:
-            form.add_error(None, MAIL_FAILED)
         else:
-            messages.success(request, sent(invitation))
+            messages.success(request, _with_mail_state(sent(invitation), invitation))
             return redirect(organisation)
     return render(request, template, {"organisation": organisation, "form": form}, status=status)
 
@@ -218,7 +220,7 @@ def apprentice_invite_view(request, pk):
         apprentice_invite,
         "accounts/apprentice_invite.html",
         lambda invitation: (
-            f"Invitation sent to {invitation.full_name} at {invitation.email}. "
+            f"Invited {invitation.full_name} at {invitation.email}. "
             "The apprenticeship starts once they accept it."
         ),
     )
@@ -233,7 +235,7 @@ def member_invite_view(request, pk):
         member_invite,
         "accounts/member_invite.html",
         lambda invitation: (
-            f"Invitation sent to {invitation.full_name} at {invitation.email} to "
+            f"Invited {invitation.full_name} at {invitation.email} to "
             f"join as {invitation.get_role_display().lower()}."
         ),
     )
@@ -245,17 +247,20 @@ def invitation_resend_view(request, pk):
     invitation = _invitation(request, pk)
     try:
         _count_invitation(request)
-        invitation_resend(invitation=invitation, build_url=request.build_absolute_uri)
+        invitation_resend(
+            invitation=invitation, build_url=request.build_absolute_uri, by=request.user
+        )
     except RateLimited:
         messages.error(request, TOO_MANY_INVITATIONS)
     except InvitationError:
         messages.error(request, "That invitation can no longer be sent again.")
-    except InvitationNotSent:
-        messages.error(request, MAIL_FAILED)
     else:
         messages.success(
             request,
-            f"Invitation sent again to {invitation.email}; the earlier link no longer works.",
+            _with_mail_state(
+                f"New invitation link for {invitation.email}; the earlier link no longer works.",
+                invitation,
+            ),
         )
     return redirect(invitation.organisation)
 

@@ -12,6 +12,9 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config import files
+from core.logs import init_sentry, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -86,6 +89,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an id for the request's log lines; the load balancer's probes (/healthz, /readyz)
+    # answered before sessions, CSRF, ALLOWED_HOSTS and the HTTPS redirect (core/health.py);
+    # then the timing of everything else, when METRICS_ENABLED is on.
+    "core.middleware.RequestIdMiddleware",
+    "core.health.ProbeMiddleware",
+    "core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RefuseMalformedQueryMiddleware",
@@ -150,6 +159,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # dashboard's correlated subqueries are (the planner cannot know most of them never run):
     # compiling took 50 ms to save 5. This app's queries are short; JIT stays off.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A database that does not answer fails a request (and /readyz) in seconds instead of
+    # holding it until the operating system gives up on the connection.
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several server processes writing at once: a transaction takes the write lock when it
     # begins (IMMEDIATE), so two never both read and then fail to upgrade to writing ("database
@@ -169,7 +181,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's RedisCache with 1 s socket timeouts that answers a miss while Redis is down
+        # (core/cache.py): pages keep working, allauth's rate limits let attempts through.
+        {"BACKEND": "core.cache.TolerantRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -180,6 +194,10 @@ CACHES = {
     ),
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+# Sessions stay in the database, with or without Redis, so a restart of Redis logs nobody out;
+# "cached_db" would also bring back a session logged out of while Redis was unreachable, from
+# Redis's old copy. One primary-key read per request is the price.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -248,6 +266,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # storage is a STORAGES["default"] setting away. Files are never served from a public URL, only
 # through a view that checks who may see them.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# --- Files ------------------------------------------------------------------------------------
+# The local disk, or the S3-compatible object store STORAGE_S3_BUCKET names (config.files).
+STORAGES["default"] = files.default_storage(os.environ, max_memory_size=2_621_440)
+# With the object store, a download the view has allowed is a redirect to a link the store
+# serves for a minute (core.storage), instead of the bytes passing through the web instance.
+STORAGE_S3_SIGNED_DOWNLOADS = env_bool("STORAGE_S3_SIGNED_DOWNLOADS", False)
+if STORAGE_S3_SIGNED_DOWNLOADS and STORAGES["default"] == files.LOCAL_DISK:
+    raise ImproperlyConfigured("STORAGE_S3_SIGNED_DOWNLOADS needs STORAGE_S3_BUCKET.")
 # A request's form fields (not its files) are held in memory: past 2.5 MB, far above the
 # largest form (a skills scan with every comment at its 2,000 characters), the answer is a 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -281,6 +308,44 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Skills Tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Background work. Every e-mail is a row of accounts' outbox, written in the transaction of the
+# action that sends it, and a Celery task enqueued once that transaction commits. With
+# CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/1) the tasks go to a broker for `celery
+# worker`; without it they run at once in the process that enqueued them (`make run`, tests).
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
+# In-process, Celery still names a broker: its in-memory one, never used.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
+# A task that fails in-process raises, as any other code would, instead of hiding in a result.
+CELERY_TASK_EAGER_PROPAGATES = True
+# Nothing reads a task's return value: no result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A broker that is down must not hold the request that enqueues: a refused connection gives up
+# at once, one that never answers within about two seconds (a 1 s connect and a 2 s read
+# timeout, publishing tried twice); the outbox row then waits for the next flush.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker takes one task at a time from the broker, so a killed worker strands at most one.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through LOGGING (JSON lines with the task's request id), not its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# `celery beat` runs these; the outbox flush also runs as `manage.py flush_outbox` from cron.
+CELERY_BEAT_SCHEDULE = {
+    "flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0},
+}
+# Tries of an e-mail before it is given up as failed; waits between them double from a minute
+# up to OUTBOX_MAX_DELAY_MINUTES.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_MAX_DELAY_MINUTES = env_int("OUTBOX_MAX_DELAY_MINUTES", 60)
+
 # Security. Every page is served under a strict Content-Security-Policy: no inline scripts or
 # styles and nothing from another origin, which is why all assets come from packages.
 CONTENT_SECURITY_POLICY = {
@@ -310,9 +375,23 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets X-Forwarded-Proto itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# Operations. Logs go to standard output, every line with the id of its request or task:
+# JSON, one object a line, by default in production (LOG_FORMAT=json); plain text with DEBUG on.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text; got {LOG_FORMAT!r}.")
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+
+# Prometheus metrics at /metrics (core/metrics.py), off by default; with METRICS_TOKEN set a
+# scraper must send `Authorization: Bearer <token>`.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Error reports to Sentry only when SENTRY_DSN is set; no personal data is sent.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+    )

@@ -15,6 +15,7 @@ handler403 = "core.errors.permission_denied"
 handler404 = "core.errors.page_not_found"
 
 urlpatterns = [
+    path("", include("core.urls")),
     path("standards/", include("standards.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

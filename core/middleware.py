@@ -2,7 +2,36 @@
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
+from django.core.signals import request_finished
 from django.utils.cache import patch_cache_control
+
+from core import request_id
+
+
+class RequestIdMiddleware:
+    """Each request gets an id for every log line it writes and every task it enqueues: the one
+    the proxy sent as X-Request-ID when it is acceptable (core.request_id), else a new one. The
+    response carries it back as X-Request-ID, so a user's report or the proxy's log leads to the
+    app's lines."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # The id stays bound after this middleware returns, for what Django logs after every
+        # middleware ("Not Found: ...", "Internal Server Error: ..."), until the response is
+        # closed.
+        request_finished.connect(_unbind, dispatch_uid="core.middleware.request_id")
+
+    def __call__(self, request):
+        value = request_id.acceptable(request.headers.get("X-Request-ID")) or request_id.new()
+        request.request_id = value
+        request_id.bind(value)
+        response = self.get_response(request)
+        response["X-Request-ID"] = value
+        return response
+
+
+def _unbind(**kwargs):
+    request_id.bind("")
 
 
 class PrivateNoStoreMiddleware:

@@ -1,22 +1,17 @@
 """Writes to scans: starting, rating, submitting, the employer's review and validation."""
 
-import logging
-import smtplib
-
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Apprenticeship
+from accounts.outbox import queue_email
 from accounts.permissions import EMPLOYER, Action, check, managers_of, role_of
 from standards.models import KSB
 
 from .models import Rating, RatingChange, SkillScan
 from .selectors import startable_stages
-
-logger = logging.getLogger(__name__)
 
 
 class ScanError(Exception):
@@ -126,11 +121,15 @@ def _notify_submitted(scan, build_url):
     }
     subject = " ".join(render_to_string("skillscan/email/submitted_subject.txt", context).split())
     body = render_to_string("skillscan/email/submitted_message.txt", context)
-    try:
-        send_mail(subject, body, None, recipients)
-    except (OSError, smtplib.SMTPException):
-        # The submission stands; the scan is on the validation list either way.
-        logger.exception("Could not tell %s about scan %s", recipients, scan.pk)
+    # Queued: a mail server that is down delays the e-mail, never the submission.
+    queue_email(
+        kind="scan_submitted",
+        to=recipients,
+        subject=subject,
+        body=body,
+        about=scan,
+        sender=scan.apprenticeship.apprentice,
+    )
 
 
 def scan_submit(*, scan, user, build_url):
@@ -146,10 +145,11 @@ def scan_submit(*, scan, user, build_url):
         scan.status = SkillScan.Status.SUBMITTED
         scan.submitted_at = timezone.now()
         scan.save(update_fields=["status", "submitted_at", "updated_at"])
-    scan = SkillScan.objects.select_related(
-        "apprenticeship__apprentice", "apprenticeship__mentor", "apprenticeship__standard"
-    ).get(pk=scan.pk)
-    _notify_submitted(scan, build_url)
+        scan = SkillScan.objects.select_related(
+            "apprenticeship__apprentice", "apprenticeship__mentor", "apprenticeship__standard"
+        ).get(pk=scan.pk)
+        # In the same transaction: the e-mail is queued if and only if the submission commits.
+        _notify_submitted(scan, build_url)
     return scan
 
 

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,52 @@ def _clear_cache(request):
     clear()
     yield
     clear()
+
+
+@pytest.fixture(autouse=True)
+def _commit_as_a_server_would(monkeypatch):
+    """Run on-commit callbacks (the outbox's e-mails, deleting replaced files) when they would
+    run on a real server. A `db` test runs inside transactions of its own that never commit,
+    so without this they never run: here those transactions do not count, so a block of the
+    code that leaves only them open has committed (and a callback outside any block of the
+    code runs at once, as in autocommit). A block that rolls back drops its callbacks, as
+    Django does. Tests with `transactional_db` really commit and are left alone."""
+    from django.db import transaction
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def only_the_tests_own(connection):
+        blocks = connection.atomic_blocks
+        return bool(blocks) and all(block._from_testcase for block in blocks)
+
+    def run(callbacks):
+        for _, func, robust in callbacks:
+            if robust:
+                try:
+                    func()
+                except Exception:  # robust callbacks only log, as Django does
+                    logging.getLogger("django.db.backends.base").exception("on_commit")
+            else:
+                func()
+
+    on_commit, exit_ = BaseDatabaseWrapper.on_commit, transaction.Atomic.__exit__
+
+    def on_commit_now(self, func, robust=False):
+        if only_the_tests_own(self):
+            run([(None, func, robust)])
+        else:
+            on_commit(self, func, robust)
+
+    def exit_and_commit(self, exc_type, exc_value, traceback):
+        result = exit_(self, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(self.using)
+        if not self._from_testcase and only_the_tests_own(connection):
+            pending, connection.run_on_commit = connection.run_on_commit, []
+            if exc_type is None and not connection.needs_rollback:
+                run(pending)
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit_now)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_and_commit)
 
 
 def verified_user(email, full_name, **fields):

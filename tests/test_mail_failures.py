@@ -1,21 +1,24 @@
-"""A mail server that is down: every action that sends an e-mail either succeeds without it or
-is refused with a message, never a server error; nothing is left half done; the failure is
-logged."""
+"""A mail server that is down: every action that sends an e-mail succeeds without it, the
+e-mail waits in the outbox (retrying) and whoever sent it is told so; once the server is back
+the next flush of the outbox sends it, once."""
 
-import logging
 import smtplib
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Apprenticeship, Invitation, User
+from accounts import outbox
+from accounts.models import Apprenticeship, Invitation, OutgoingEmail, User
 from tests.factories import PASSWORD, EvidenceFactory, UserFactory, invitation_with_token, make_scan
 
 pytestmark = pytest.mark.django_db
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+NOT_GONE = "has not gone yet"
 
 
 class Disconnected(BaseEmailBackend):
@@ -34,16 +37,51 @@ def mail_down(request, settings, mailoutbox):
     return mailoutbox
 
 
+@pytest.fixture
+def mail_back(settings, mail_down):
+    """Bring the mail server back and flush the outbox after the first retry's time: returns
+    the mails sent."""
+
+    def flush():
+        settings.EMAIL_BACKEND = LOCMEM
+        outbox.flush(now=timezone.now() + timedelta(minutes=2))
+        return mail_down
+
+    return flush
+
+
 def messages_of(response):
     return [str(message) for message in response.context["messages"]]
 
 
-def logged(caplog):
-    return [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
+def warned(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "accounts.outbox"]
 
 
 def log_in(client, email, password=PASSWORD):
     return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def waiting_email(**filters):
+    """The one e-mail of the outbox (matching filters), checked to be waiting for a retry."""
+    email = OutgoingEmail.objects.get(**filters)
+    assert (email.status, email.attempts) == ("retrying", 1)
+    assert email.next_try_at > timezone.now() and email.body and email.sent_at is None
+    return email
+
+
+def sent_once(mail_back, email, to):
+    """Bring the server back: the waiting e-mail goes once, its body is forgotten, and a second
+    flush sends nothing."""
+    mails = mail_back()
+    (message,) = mails
+    assert message.to == [to]
+    assert message.extra_headers["Message-ID"] == email.message_id
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.body, email.html) == ("sent", 2, "", "")
+    assert outbox.flush(now=timezone.now() + timedelta(hours=1)) == 0
+    assert len(mails) == 1
+    return message
 
 
 # --- allauth's e-mails -------------------------------------------------------------------------
@@ -57,57 +95,54 @@ SIGNUP = {
 }
 
 
-def test_sign_up_keeps_the_account_and_sends_the_confirmation_at_the_next_sign_in(
-    client, mail_down, caplog, settings
+def test_sign_up_keeps_the_account_and_sends_the_confirmation_once_the_server_is_back(
+    client, mail_down, mail_back, caplog
 ):
     response = client.post(reverse("account_signup"), SIGNUP, follow=True)
-    assert response.redirect_chain == [(reverse("account_login"), 302)]
-    assert any("could not send the e-mail to confirm" in m for m in messages_of(response))
+    assert response.redirect_chain == [(reverse("account_email_verification_sent"), 302)]
+    assert any(NOT_GONE in m for m in messages_of(response))
     user = User.objects.get(email="new.person@example.com")
     assert not EmailAddress.objects.get(user=user).verified
     assert "_auth_user_id" not in client.session
-    assert "email_confirmation_signup" in logged(caplog)[0].getMessage()
-
-    settings.EMAIL_BACKEND = LOCMEM  # the mail server is back
-    response = log_in(client, SIGNUP["email"], SIGNUP["password1"])
-    assert response.url == reverse("account_email_verification_sent")
-    (message,) = mail_down
-    assert message.to == [SIGNUP["email"]]
+    email = waiting_email(to=SIGNUP["email"], kind="account")
+    assert any("Could not send e-mail" in m for m in warned(caplog))
+    message = sent_once(mail_back, email, SIGNUP["email"])
+    assert "/accounts/confirm-email/" in message.body
 
 
-def test_sign_up_with_a_taken_address_says_the_same(client, user, mail_down, caplog):
+def test_sign_up_with_a_taken_address_says_the_same(client, user, mail_down):
     response = client.post(reverse("account_signup"), {**SIGNUP, "email": user.email}, follow=True)
-    assert response.redirect_chain == [(reverse("account_login"), 302)]
-    assert any("could not send the e-mail to confirm" in m for m in messages_of(response))
+    assert response.redirect_chain == [(reverse("account_email_verification_sent"), 302)]
+    assert any(NOT_GONE in m for m in messages_of(response))
     assert User.objects.filter(email=user.email).count() == 1
-    assert logged(caplog)
+    waiting_email(to=user.email)
 
 
 @pytest.mark.parametrize("email", ["someone@example.com", "nobody@example.com"])
-def test_password_reset_says_the_mail_did_not_go(client, user, mail_down, caplog, email):
-    url = reverse("account_reset_password")
-    response = client.post(url, {"email": email}, follow=True)
-    assert response.redirect_chain == [(url, 302)]
-    assert any(f"could not send the e-mail to {email}" in m for m in messages_of(response))
-    assert logged(caplog)
-
-
-def test_signing_in_unconfirmed_says_the_mail_did_not_go_and_the_next_try_sends_it(
-    client, mail_down, caplog, settings
+def test_a_password_reset_is_sent_once_the_server_is_back(
+    client, user, mail_down, mail_back, email
 ):
+    response = client.post(reverse("account_reset_password"), {"email": email}, follow=True)
+    assert response.redirect_chain == [(reverse("account_reset_password_done"), 302)]
+    assert any(f"The e-mail to {email} {NOT_GONE}" in m for m in messages_of(response))
+    waiting = waiting_email(to=email)
+    sent_once(mail_back, waiting, email)
+
+
+def test_signing_in_unconfirmed_queues_the_confirmation_once(client, mail_down, mail_back):
     UserFactory(email="unconfirmed@example.com")
     url = reverse("account_login")
     response = client.post(
         url, {"login": "unconfirmed@example.com", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain == [(url, 302)]
-    assert any("could not send the e-mail" in m for m in messages_of(response))
+    assert response.redirect_chain == [(reverse("account_email_verification_sent"), 302)]
+    assert any(NOT_GONE in m for m in messages_of(response))
     assert "_auth_user_id" not in client.session
-    assert logged(caplog)
-
-    settings.EMAIL_BACKEND = LOCMEM
+    email = waiting_email(to="unconfirmed@example.com")
+    # Signing in again at once queues no second confirmation: the first is on its way.
     log_in(client, "unconfirmed@example.com")
-    assert len(mail_down) == 1
+    assert OutgoingEmail.objects.count() == 1
+    sent_once(mail_back, email, "unconfirmed@example.com")
 
 
 @pytest.fixture
@@ -117,33 +152,33 @@ def signed_in(client, user):
     return client
 
 
-def test_resending_a_confirmation_says_it_did_not_go(signed_in, user, mail_down, caplog):
+def test_resending_a_confirmation_says_it_has_not_gone_yet(signed_in, user, mail_down):
     EmailAddress.objects.create(user=user, email="new@example.com")
     url = reverse("account_email")
     response = signed_in.post(url, {"action_send": "", "email": "new@example.com"}, follow=True)
     assert response.redirect_chain == [(url, 302)]
-    assert any("could not send the e-mail to new@example.com" in m for m in messages_of(response))
-    assert logged(caplog)
+    assert any(f"The e-mail to new@example.com {NOT_GONE}" in m for m in messages_of(response))
+    assert waiting_email(to="new@example.com").sender == user
 
 
-def test_changing_the_address_says_the_mail_did_not_go_and_keeps_the_old_one(
-    signed_in, user, mail_down, caplog
+def test_changing_the_address_keeps_the_old_one_until_the_new_is_confirmed(
+    signed_in, user, mail_down
 ):
     url = reverse("account_email")
     response = signed_in.post(url, {"action_add": "", "email": "new@example.com"}, follow=True)
     assert response.redirect_chain == [(url, 302)]
-    assert any("could not send the e-mail to new@example.com" in m for m in messages_of(response))
+    assert any(f"The e-mail to new@example.com {NOT_GONE}" in m for m in messages_of(response))
     user.refresh_from_db()
     assert user.email == "someone@example.com"
     assert EmailAddress.objects.get(user=user, primary=True).email == "someone@example.com"
-    assert logged(caplog)
+    waiting_email(to="new@example.com")
 
 
 # --- the app's own e-mails ---------------------------------------------------------------------
 
 
-def test_a_decision_stands_when_the_apprentice_cannot_be_told(
-    client, apprenticeship, mentor, mail_down, caplog
+def test_a_decision_stands_and_the_apprentice_is_told_later(
+    client, apprenticeship, apprentice, mentor, mail_down, mail_back
 ):
     evidence = EvidenceFactory(
         apprenticeship=apprenticeship,
@@ -161,11 +196,13 @@ def test_a_decision_stands_when_the_apprentice_cannot_be_told(
     evidence.refresh_from_db()
     assert evidence.status == "accepted"
     assert evidence.feedback.filter(decision="accepted").count() == 1
-    assert logged(caplog)
+    email = waiting_email(kind="evidence_decided")
+    assert (email.about, email.sender) == (evidence, mentor)
+    sent_once(mail_back, email, apprentice.email)
 
 
-def test_a_submitted_scan_stands_when_the_mentor_cannot_be_told(
-    client, apprenticeship, apprentice, mail_down, caplog
+def test_a_submitted_scan_stands_and_the_mentor_is_told_later(
+    client, apprenticeship, apprentice, mentor, mail_down, mail_back
 ):
     scan = make_scan(apprenticeship)
     client.force_login(apprentice)
@@ -174,7 +211,9 @@ def test_a_submitted_scan_stands_when_the_mentor_cannot_be_told(
     assert any("Your scan has been submitted" in m for m in messages_of(response))
     scan.refresh_from_db()
     assert scan.status == "submitted"
-    assert logged(caplog)
+    email = waiting_email(kind="scan_submitted")
+    assert email.about == scan
+    sent_once(mail_back, email, mentor.email)
 
 
 @pytest.fixture
@@ -183,46 +222,66 @@ def as_manager(client, manager):
     return client
 
 
-def test_an_invitation_that_cannot_be_sent_saves_nothing(
-    as_manager, acme, standard, mail_down, caplog
+APPRENTICE = {
+    "email": "ann@example.com",
+    "full_name": "Ann Learner",
+    "start_date": "2026-09-01",
+    "planned_end_date": "2028-08-31",
+    "weekly_hours": "30",
+}
+
+
+def test_an_invitation_stands_and_its_page_says_the_mail_is_retrying(
+    as_manager, acme, standard, mail_down, mail_back
 ):
     response = as_manager.post(
         reverse("accounts:apprentice-invite", kwargs={"pk": acme.pk}),
-        {
-            "email": "ann@example.com",
-            "full_name": "Ann Learner",
-            "standard": standard.pk,
-            "start_date": "2026-09-01",
-            "planned_end_date": "2028-08-31",
-            "weekly_hours": "30",
-        },
+        {**APPRENTICE, "standard": standard.pk},
+        follow=True,
     )
-    assert response.status_code == 200
-    assert "could not be sent, so nothing was saved" in response.content.decode()
-    assert not Invitation.objects.exists() and not Apprenticeship.objects.exists()
-    assert logged(caplog)
+    assert response.redirect_chain == [(acme.get_absolute_url(), 302)]
+    html = response.content.decode()
+    assert "The e-mail has not gone yet (the mail server is not answering); it will be retried." in html
+    assert "Not sent yet, retrying" in html
+    invitation = Invitation.objects.get()
+    assert Apprenticeship.objects.get() == invitation.apprenticeship
+    email = waiting_email(kind="invitation")
+    assert email.about == invitation
+    message = sent_once(mail_back, email, "ann@example.com")
+    token = message.body.split("/invite/")[1].split("/")[0]
+    assert Invitation.objects.by_token(token).get() == invitation
+    assert "E-mail sent" in as_manager.get(acme.get_absolute_url()).content.decode()
 
 
-def test_a_member_invitation_that_cannot_be_sent_saves_nothing(as_manager, acme, mail_down, caplog):
+def test_a_member_invitation_stands_too(as_manager, acme, mail_down):
     response = as_manager.post(
         reverse("accounts:member-invite", kwargs={"pk": acme.pk}),
         {"email": "nia@example.com", "full_name": "Nia New", "role": "mentor"},
+        follow=True,
     )
-    assert response.status_code == 200
-    assert "could not be sent, so nothing was saved" in response.content.decode()
-    assert not Invitation.objects.exists()
-    assert logged(caplog)
+    assert "The e-mail has not gone yet (the mail server is not answering); it will be retried." in response.content.decode()
+    assert Invitation.objects.get().email == "nia@example.com"
+    waiting_email(kind="invitation")
 
 
-def test_a_resend_that_cannot_be_sent_keeps_the_old_link(
-    as_manager, acme, standard, manager, mail_down, caplog
+def test_an_invitation_given_up_says_resend_and_a_resend_sends_a_new_link(
+    as_manager, acme, standard, manager, mail_down, settings
 ):
-    invitation, _ = invitation_with_token(
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    invitation, token = invitation_with_token(
         organisation=acme, invited_by=manager, apprenticeship__standard=standard
     )
-    response = as_manager.post(
-        reverse("accounts:invitation-resend", kwargs={"pk": invitation.pk}), follow=True
-    )
-    assert any("could not be sent, so nothing was saved" in m for m in messages_of(response))
-    assert Invitation.objects.get(pk=invitation.pk).token_hash == invitation.token_hash
-    assert logged(caplog)
+    url = reverse("accounts:invitation-resend", kwargs={"pk": invitation.pk})
+    response = as_manager.post(url, follow=True)
+    assert any("has not gone yet" in m for m in messages_of(response))
+    assert not Invitation.objects.by_token(token).exists()  # the resend committed
+    outbox.flush(now=timezone.now() + timedelta(minutes=2))
+    email = OutgoingEmail.objects.get()
+    assert (email.status, email.attempts, email.body) == ("failed", 2, "")
+    assert "Could not be sent: resend" in as_manager.get(acme.get_absolute_url()).content.decode()
+
+    settings.EMAIL_BACKEND = LOCMEM
+    as_manager.post(url)
+    assert len(mail_down) == 1
+    page = as_manager.get(acme.get_absolute_url()).content.decode()
+    assert "E-mail sent" in page and "Could not be sent" not in page

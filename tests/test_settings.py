@@ -85,9 +85,9 @@ def database_options(url):
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_postgresql_connections_turn_jit_off_and_nothing_else():
+def test_postgresql_connections_turn_jit_off_and_give_up_connecting_after_seconds():
     options = database_options("postgres://postgres@127.0.0.1:5432/x")
-    assert options == "{'options': '-c jit=off'}"
+    assert options == "{'options': '-c jit=off', 'connect_timeout': 5}"
 
 
 def test_sqlite_is_set_up_for_writers_in_several_processes():
@@ -137,10 +137,73 @@ def test_redis_proxies_and_the_mail_timeout_come_from_the_environment():
         TRUSTED_CLIENT_IP_HEADER="X-Real-IP",
         EMAIL_TIMEOUT="3",
     ) == [
-        "django.core.cache.backends.redis.RedisCache",
+        "core.cache.TolerantRedisCache",
         "redis://127.0.0.1:6379/1",
         "django.core.cache.backends.locmem.LocMemCache",
         "2",
         "X-Real-IP",
         "3",
     ]
+
+
+OPERATIONS = (
+    "from django.conf import settings as s; "
+    "print(s.SESSION_ENGINE, s.LOG_FORMAT, s.METRICS_ENABLED, bool(s.SENTRY_DSN), "
+    "s.MIDDLEWARE[:3] == ['core.middleware.RequestIdMiddleware', 'core.health.ProbeMiddleware', "
+    "'core.metrics.MetricsMiddleware'])"
+)
+
+
+def operations(**env):
+    unset = dict.fromkeys(["REDIS_URL", "LOG_FORMAT", "METRICS_ENABLED", "SENTRY_DSN"], "")
+    return manage("shell", "-c", OPERATIONS, **{**unset, **env})
+
+
+def test_operations_defaults_json_logs_in_production_and_text_in_development():
+    production = operations(**PRODUCTION)
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split()[-5:] == [
+        "django.contrib.sessions.backends.db",
+        "json",
+        "False",
+        "False",
+        "True",
+    ]
+    assert operations(DEBUG="1").stdout.split()[-4] == "text"
+
+
+def test_sessions_stay_in_the_database_with_redis():
+    """A restart of Redis must log nobody out."""
+    result = operations(DEBUG="1", REDIS_URL="redis://127.0.0.1:1/0", LOG_FORMAT="json")
+    assert result.stdout.split()[-5:-3] == ["django.contrib.sessions.backends.db", "json"]
+
+
+def test_an_unknown_log_format_is_refused():
+    result = operations(DEBUG="1", LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be json or text" in result.stderr
+
+
+def test_settings_start_sentry_only_with_a_dsn():
+    """No network: the DSN names a closed port, and nothing is sent while checking."""
+    without = operations(DEBUG="1")
+    assert without.stdout.split()[-2] == "False"
+    code = (
+        "import sentry_sdk; from django.conf import settings as s; "
+        "client = sentry_sdk.get_client(); "
+        "print(client.is_active(), client.options['send_default_pii'], "
+        "client.options['environment'], client.options['release'])"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        DEBUG="1",
+        SENTRY_DSN="http://public@127.0.0.1:1/1",
+        SENTRY_ENVIRONMENT="staging",
+        SENTRY_RELEASE="abc123",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == ["True", "False", "staging", "abc123"]
+    inactive = manage("shell", "-c", code, DEBUG="1", SENTRY_DSN="")
+    assert inactive.stdout.split()[-4] == "False"

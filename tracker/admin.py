@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import DutySignOff, Evidence, EvidenceFeedback, EvidenceKSB, ProgressReview
 
@@ -44,9 +46,10 @@ class EvidenceAdmin(admin.ModelAdmin):
     # The file is the apprentice's, checked as they attached it (tracker.files): never replaced
     # here, where no check runs.
     # Its status moves only through the apprentice's and the employer's actions, each recorded.
+    exclude = ["attachment"]
     readonly_fields = [
         "status",
-        "attachment",
+        "file",
         "attachment_name",
         "attachment_type",
         "submitted_at",
@@ -66,6 +69,16 @@ class EvidenceAdmin(admin.ModelAdmin):
     @admin.display(description="apprentice", ordering="apprenticeship__apprentice__full_name")
     def apprentice(self, obj):
         return obj.apprenticeship.apprentice
+
+    @admin.display(description="attachment")
+    def file(self, obj):
+        """A link to the download view, which checks who may see the file: the storage's own
+        URL is a bare path on the local disk, and on an object store a signed link that would
+        skip that check."""
+        if not obj.attachment:
+            return "-"
+        url = reverse("tracker:evidence-file", kwargs={"pk": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, obj.attachment_name or "file")
 
 
 @admin.register(DutySignOff)

@@ -6,6 +6,7 @@ from .apprenticeships import (
     apprenticeships_changed,
 )
 from .invitations import INVITATION_VALID_DAYS, Invitation, InvitationQuerySet, hash_token
+from .outbox import OutgoingEmail, OutgoingEmailQuerySet
 from .people import Membership, Organisation, OrganisationQuerySet, User, UserManager
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "Membership",
     "Organisation",
     "OrganisationQuerySet",
+    "OutgoingEmail",
+    "OutgoingEmailQuerySet",
     "StatusChange",
     "StatusWriteError",
     "User",

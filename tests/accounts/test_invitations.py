@@ -9,7 +9,14 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Apprenticeship, Invitation, Membership, User, hash_token
+from accounts.models import (
+    Apprenticeship,
+    Invitation,
+    Membership,
+    OutgoingEmail,
+    User,
+    hash_token,
+)
 from tests.conftest import verified_user
 from tests.factories import PASSWORD, StandardFactory, invitation_with_token
 
@@ -134,24 +141,30 @@ def test_a_second_pending_invitation_for_the_same_person_and_standard_is_refused
     assert Invitation.objects.count() == 1
 
 
-def test_when_the_mail_cannot_be_sent_nothing_is_saved_and_the_form_says_so(
+def test_when_the_mail_cannot_be_sent_the_invitation_stands_and_the_mail_waits(
     manager_client, acme, form_data
 ):
-    with mock.patch("accounts.services.send_mail", side_effect=OSError("SMTP down")):
-        response = manager_client.post(invite_url(acme), form_data)
-    assert response.status_code == 200
-    assert "could not be sent, so nothing was saved" in response.content.decode()
-    assert 'value="Ann.Learner@Example.COM"' in response.content.decode()
-    assert not Invitation.objects.exists() and not Apprenticeship.objects.exists()
+    with mock.patch("accounts.outbox.EmailMultiAlternatives.send", side_effect=OSError("down")):
+        response = manager_client.post(invite_url(acme), form_data, follow=True)
+    assert response.redirect_chain == [(acme.get_absolute_url(), 302)]
+    html = response.content.decode()
+    assert "The e-mail has not gone yet (the mail server is not answering); it will be retried." in html
+    assert "Not sent yet, retrying" in html
+    invitation = Invitation.objects.get()
+    assert invitation.apprenticeship.status == Apprenticeship.Status.PENDING
+    email = OutgoingEmail.objects.about(invitation).get()
+    assert (email.status, email.attempts, email.to) == ("retrying", 1, "Ann.Learner@example.com")
+    assert email.last_error == "OSError: down"
 
 
-def test_a_failed_resend_keeps_the_old_link(manager_client, pending):
+def test_a_resend_while_the_mail_is_down_still_replaces_the_link(manager_client, pending):
     invitation, token = pending
     url = reverse("accounts:invitation-resend", kwargs={"pk": invitation.pk})
-    with mock.patch("accounts.services.send_mail", side_effect=OSError("SMTP down")):
+    with mock.patch("accounts.outbox.EmailMultiAlternatives.send", side_effect=OSError("down")):
         response = manager_client.post(url, follow=True)
-    assert "could not be sent" in response.content.decode()
-    assert Invitation.objects.by_token(token).get() == invitation
+    assert "The e-mail has not gone yet (the mail server is not answering); it will be retried." in response.content.decode()
+    assert not Invitation.objects.by_token(token).exists()
+    assert OutgoingEmail.objects.about(invitation).get().status == "retrying"
 
 
 def test_mentors_cannot_invite_and_outsiders_get_404(

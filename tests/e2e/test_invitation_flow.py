@@ -49,7 +49,7 @@ def test_manager_invites_and_the_apprentice_signs_up_and_sees_the_apprenticeship
     page.get_by_label("Planned end date").fill("2028-08-31")
     page.get_by_role("button", name="Send invitation").click()
     page.wait_for_url(f"**/organisations/{acme.pk}/")
-    assert "Invitation sent to Ann Learner" in page.get_by_role("status").inner_text()
+    assert "Invited Ann Learner" in page.get_by_role("status").inner_text()
     assert page.get_by_role("cell", name="Apprentice on ST0825 DevOps engineer").is_visible()
     assert_accessible(page)
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.tracker.test_evidence import PDF, create_url, form_data
+from tests.tracker.test_storage_s3 import BUCKET, PREFIX, object_store
 from tracker.files import MAX_ATTACHMENT_BYTES
 from tracker.models import Evidence
 
@@ -124,3 +125,35 @@ def test_the_admin_never_replaces_an_attachment(admin_client, apprenticeship):
     )
     page = admin_client.get(reverse("admin:tracker_evidence_change", args=[evidence.pk]))
     assert "attachment" not in page.context["adminform"].form.fields
+
+
+# --- with the object store ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3_store(settings, monkeypatch):
+    with object_store(settings, monkeypatch) as client:
+        yield client
+
+
+def test_with_the_object_store_a_file_over_10_mb_never_reaches_the_bucket(
+    s3_store, as_apprentice, apprenticeship, temp_dir
+):
+    data = form_data(apprenticeship, attachment=pdf_of(11 * MB))
+    response = as_apprentice.post(create_url(apprenticeship), data)
+    assert_refused_with_the_form_kept(response, apprenticeship)
+    assert s3_store.list_objects_v2(Bucket=BUCKET)["KeyCount"] == 0
+
+
+def test_with_the_object_store_a_file_just_under_10_mb_is_stored_whole(
+    s3_store, as_apprentice, apprenticeship
+):
+    """Past 8 MB boto3 uploads in parts: the object is still the file, byte for byte."""
+    size = MAX_ATTACHMENT_BYTES - 1024
+    upload = pdf_of(size)
+    as_apprentice.post(create_url(apprenticeship), form_data(apprenticeship, attachment=upload))
+    evidence = Evidence.objects.get()
+    stored = s3_store.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{evidence.attachment.name}")
+    assert stored["ContentLength"] == size
+    upload.seek(0)
+    assert stored["Body"].read() == upload.read()

@@ -1,22 +1,17 @@
 """Evidence: the apprentice's record of what they did, and the employer's decision on it."""
 
-import logging
-import smtplib
-
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.outbox import queue_email
 from accounts.permissions import Action, check
 from core.once import created_once
 
 from ..models import Evidence, EvidenceFeedback, KSBDecision
 from .errors import TrackerError
-
-logger = logging.getLogger(__name__)
 
 
 def _delete_file_on_commit(name):
@@ -70,6 +65,8 @@ def _evidence_save(
             evidence.attachment = attachment
             evidence.attachment_name = attachment.name[-255:]
             evidence.attachment_type = attachment_type
+            # An object store keeps the type it is given: the checked one, never the browser's.
+            attachment.content_type = attachment_type or "application/octet-stream"
         elif remove_attachment:
             evidence.attachment = ""
             evidence.attachment_name = ""
@@ -129,11 +126,15 @@ def _notify_decision(evidence, feedback, build_url):
     }
     subject = " ".join(render_to_string("tracker/email/decision_subject.txt", context).split())
     body = render_to_string("tracker/email/decision_message.txt", context)
-    try:
-        send_mail(subject, body, None, [apprentice.email])
-    except (OSError, smtplib.SMTPException):
-        # The decision stands and shows on the apprentice's home page either way.
-        logger.exception("Could not tell %s about evidence %s", apprentice.email, evidence.pk)
+    # Queued: a mail server that is down delays the e-mail, never the decision.
+    queue_email(
+        kind="evidence_decided",
+        to=[apprentice.email],
+        subject=subject,
+        body=body,
+        about=evidence,
+        sender=feedback.author,
+    )
 
 
 def _ksb_outcomes(evidence, decision, outcomes):
@@ -202,7 +203,8 @@ def evidence_decide(*, evidence, user, decision, comment, build_url, ksb_outcome
         evidence.ksb_links.exclude(ksb_id__in=accepted).filter(accepted=True).update(accepted=False)
         evidence.status = decision
         evidence.save(update_fields=["status", "updated_at"])
-    _notify_decision(evidence, feedback, build_url)
+        # In the same transaction: the e-mail is queued if and only if the decision commits.
+        _notify_decision(evidence, feedback, build_url)
     return evidence
 
 

@@ -1,16 +1,19 @@
 """Evidence: the apprentice logs, changes, submits and deletes it (its page and the employer's
 decision are in decisions.py)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for
 from core.once import AlreadySubmitted, already_submitted
+from core.storage import open_stored, signed_download_url
 from core.tables import paginate
 from standards.models import Standard
 from standards.selectors import standard_structure
@@ -196,13 +199,24 @@ def evidence_file(request, pk):
     evidence, _ = _evidence(request, pk)
     if not evidence.attachment:
         raise Http404("This evidence has no file.")
+    storage, name = evidence.attachment.storage, evidence.attachment.name
+    filename = evidence.attachment_name or "evidence"
+    content_type = evidence.attachment_type or "application/octet-stream"
     try:
-        handle = evidence.attachment.open("rb")
+        if settings.STORAGE_S3_SIGNED_DOWNLOADS:
+            # Only now, with the permission checked: the store serves the bytes itself.
+            url = signed_download_url(storage, name, filename=filename, content_type=content_type)
+            if url:
+                response = HttpResponseRedirect(url)
+                # The signed URL is this user's alone: no cache along the way keeps it.
+                patch_cache_control(response, private=True, no_store=True)
+                return response
+        handle = open_stored(storage, name)
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.attachment_name or "evidence",
-        content_type=evidence.attachment_type or "application/octet-stream",
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
     )
+    if getattr(handle, "size", None) is not None and "Content-Length" not in response:
+        response["Content-Length"] = handle.size
+    return response
