@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ST0825_RECORD := tests/standards/data/ST0825_v1.0.ifate.json
 
-.PHONY: help install run test lint format fixtures bench bench-load mutation clean
+.PHONY: help install run test lint format fixtures bench bench-load stack stack-test mutation clean
 
 help:
 	@echo "make run       run the app with demo data on SQLite at http://$(HOST):$(PORT)/"
@@ -20,6 +20,10 @@ help:
 	@echo "make bench     time the main pages with 1,000 apprenticeships on a fresh SQLite file"
 	@echo "make bench-load  each main page under load, gunicorn on PostgreSQL, 10,000 apprentices"
 	@echo "               (minutes; APPRENTICES=1000 BENCH_REUSE=1 WORKERS=2 CONNECTIONS=10 DURATION=10)"
+	@echo "make stack     the production processes natively (honcho, Procfile): two gunicorn on"
+	@echo "               ports 5000 and 5001, a Celery worker and beat, on PostgreSQL and Redis"
+	@echo "make stack-test  the scale-out test: two instances behind nginx, worker, beat, S3;"
+	@echo "               sessions, files, e-mail, rate limits, and killing A, PostgreSQL, Redis"
 	@echo "make mutation MODULE=standards/ifate.py [TESTS=tests/standards]"
 	@echo "               mutation testing of one module with mutmut (minutes; not in CI)"
 
@@ -79,6 +83,28 @@ bench-load: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_load \
 		--apprentices $(APPRENTICES) --workers $(WORKERS) --connections $(CONNECTIONS) \
 		--duration $(DURATION) $(if $(filter 1,$(BENCH_REUSE)),--reuse) $(ARGS)
+
+# The production processes of the Procfile, natively, with honcho: web twice (gunicorn on ports
+# 5000 and 5001, honcho's PORT; put a proxy in front), the Celery worker and beat, against the
+# machine's PostgreSQL (STACK_DATABASE_URL, created when missing) and Redis (cache in db 5, broker
+# in db 6). Production settings over plain HTTP on the loopback; SECRET_KEY is made up per run
+# unless set (sessions then end with the run).
+STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/stack
+STACK_REDIS ?= redis://127.0.0.1:6379
+STACK_ENV = DEBUG=0 DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(STACK_REDIS)/5 \
+	CELERY_BROKER_URL=$(STACK_REDIS)/6 ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 \
+	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 PATH="$(CURDIR)/$(BIN):$$PATH" \
+	SECRET_KEY="$${SECRET_KEY:-stack-$$(head -c 32 /dev/urandom | base64 | tr -d '/+=')}"
+stack: install
+	createdb --host 127.0.0.1 --username postgres "$$(basename $(STACK_DATABASE_URL))" 2>/dev/null || true
+	$(STACK_ENV) $(BIN)/python manage.py migrate --noinput
+	$(STACK_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(STACK_ENV) $(BIN)/honcho start --concurrency web=2 web worker beat
+
+# The scale-out test (tests/stack/README.md): minutes, needs PostgreSQL, Redis and nginx on this
+# machine (it starts PostgreSQL and Redis when they are down); CI runs it last.
+stack-test: install
+	$(BIN)/python tests/stack/run.py $(ARGS)
 
 # Mutation testing of one module (not in CI): mutmut changes MODULE's code one small mutation at
 # a time and runs the tests that call the changed function; a mutant no test fails on survived.
