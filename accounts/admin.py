@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Count
 
+from core.admin import RecordAdminMixin
 from standards.models import Standard
 
 from .models import (
@@ -173,7 +174,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(RecordAdminMixin, admin.ModelAdmin):
     """The outbox, to read: what went to whom and what is still waiting. The body is never
     shown (until sent it holds live links), and nothing is changed here."""
 
@@ -200,12 +201,3 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "request_id",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from accounts.admin import ApprenticeshipAdmin
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, may, role_of
+from core.admin import RecordAdminMixin
 from standards.models import Standard
 
 from .forms import MoveForm
@@ -63,7 +64,7 @@ admin.site.register(Apprenticeship, MovingApprenticeshipAdmin)
 
 
 @admin.register(StandardMove)
-class StandardMoveAdmin(admin.ModelAdmin):
+class StandardMoveAdmin(RecordAdminMixin, admin.ModelAdmin):
     """The record of moves: read only, never deleted."""
 
     list_display = ["apprenticeship", "from_standard", "to_standard", "moved_by", "moved_at"]
@@ -85,12 +86,3 @@ class StandardMoveAdmin(admin.ModelAdmin):
         "moved_at",
         "details",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import RecordAdminMixin
+
 from .models import Rating, RatingChange, SkillScan
 
 
@@ -41,19 +43,10 @@ class SkillScanAdmin(admin.ModelAdmin):
 
 
 @admin.register(RatingChange)
-class RatingChangeAdmin(admin.ModelAdmin):
+class RatingChangeAdmin(RecordAdminMixin, admin.ModelAdmin):
     """The history of changes after submission: read only."""
 
     list_display = ["rating", "field", "old_value", "new_value", "changed_by", "changed_at"]
     list_filter = ["field"]
     search_fields = ["rating__ksb__description", "changed_by__email"]
     list_select_related = ["rating__ksb", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin import RecordAdminMixin
+
 from .models import DutySignOff, Evidence, EvidenceFeedback, EvidenceKSB, ProgressReview
 
 
@@ -82,7 +84,7 @@ class EvidenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DutySignOff)
-class DutySignOffAdmin(admin.ModelAdmin):
+class DutySignOffAdmin(RecordAdminMixin, admin.ModelAdmin):
     """Sign-offs and their undoing are records of what someone did: read only."""
 
     list_display = ["__str__", "apprenticeship", "by", "at"]
@@ -96,15 +98,6 @@ class DutySignOffAdmin(admin.ModelAdmin):
         "by",
     ]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProgressReview)
