@@ -80,6 +80,17 @@ def not_sent_yet_about(obj):
     return OutgoingEmail.objects.about(obj).values_list("status", flat=True).first() in WAITING
 
 
+def not_sent_warning(obj, to_whom):
+    """What the person who just acted is told when the e-mail about ``obj`` to ``to_whom`` was
+    tried and did not go; "" when it went (or waits for a worker)."""
+    if not not_sent_yet_about(obj):
+        return ""
+    return (
+        f"The e-mail to {to_whom} has not gone yet (the mail server is not answering); "
+        "it will be retried."
+    )
+
+
 def delay_after(attempts):
     """The wait before the next try after ``attempts`` failed ones: 1, 2, 4 ... minutes, up to
     OUTBOX_MAX_DELAY_MINUTES."""

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
+from accounts.outbox import not_sent_warning
 from accounts.permissions import Action, get_apprenticeship_for, get_record_for
 from core.csv import csv_response
 from core.tables import paginate
@@ -195,6 +196,8 @@ def scan_submit_view(request, pk):
             messages.success(
                 request, "Your scan has been submitted. Your mentor has been asked to validate it."
             )
+            if warning := not_sent_warning(scan, "your mentor"):
+                messages.warning(request, warning)
             return redirect(scan)
     check = scan_check(scan)
     missing, total = check.missing, len(check.rows)

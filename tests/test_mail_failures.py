@@ -194,6 +194,7 @@ def test_a_decision_stands_and_the_apprentice_is_told_later(
     )
     assert response.status_code == 200
     assert "Evidence accepted." in messages_of(response)
+    assert "The e-mail to the apprentice has not gone yet" in " ".join(messages_of(response))
     evidence.refresh_from_db()
     assert evidence.status == "accepted"
     assert evidence.feedback.filter(decision="accepted").count() == 1
@@ -210,6 +211,7 @@ def test_a_submitted_scan_stands_and_the_mentor_is_told_later(
     response = client.post(reverse("skillscan:scan-submit", kwargs={"pk": scan.pk}), follow=True)
     assert response.status_code == 200
     assert any("Your scan has been submitted" in m for m in messages_of(response))
+    assert any("e-mail to your mentor has not gone yet" in m for m in messages_of(response))
     scan.refresh_from_db()
     assert scan.status == "submitted"
     email = waiting_email(kind="scan_submitted")
@@ -286,3 +288,11 @@ def test_an_invitation_given_up_says_resend_and_a_resend_sends_a_new_link(
     assert len(mail_down) == 1
     page = as_manager.get(acme.get_absolute_url()).content.decode()
     assert "E-mail sent" in page and "Could not be sent" not in page
+
+
+def test_no_warning_when_the_e_mail_went(client, apprenticeship, apprentice, mailoutbox):
+    scan = make_scan(apprenticeship)
+    client.force_login(apprentice)
+    response = client.post(reverse("skillscan:scan-submit", kwargs={"pk": scan.pk}), follow=True)
+    assert len(mailoutbox) == 1
+    assert not any("has not gone yet" in m for m in messages_of(response))

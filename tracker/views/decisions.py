@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.outbox import not_sent_warning
 from accounts.permissions import Action, get_record_for
 from standards.models import KIND_RANK
 from standards.wording import wording_book
@@ -121,6 +122,8 @@ def evidence_decide_view(request, pk):
     except TrackerError as exc:
         messages.error(request, str(exc))
         return redirect(evidence)
+    if warning := not_sent_warning(evidence, "the apprentice"):
+        messages.warning(request, warning)
     if decision == EvidenceFeedback.Decision.ACCEPTED:
         messages.success(request, "Evidence accepted.")
         return redirect("progress:evidence-queue")
