@@ -80,15 +80,18 @@ def not_sent_yet_about(obj):
     return OutgoingEmail.objects.about(obj).values_list("status", flat=True).first() in WAITING
 
 
-def not_sent_warning(obj, to_whom):
-    """What the person who just acted is told when the e-mail about ``obj`` to ``to_whom`` was
-    tried and did not go; "" when it went (or waits for a worker)."""
-    if not not_sent_yet_about(obj):
-        return ""
+def not_sent_words(to_whom=""):
+    """The sentence saying an e-mail (to ``to_whom``, when named) has not gone yet."""
+    to = f" to {to_whom}" if to_whom else ""
     return (
-        f"The e-mail to {to_whom} has not gone yet (the mail server is not answering); "
-        "it will be retried."
+        f"The e-mail{to} has not gone yet (the mail server is not answering); it will be retried."
     )
+
+
+def not_sent_warning(obj, to_whom=""):
+    """What the person who just acted is told when the e-mail about ``obj`` was tried and did
+    not go; "" when it went (or waits for a worker)."""
+    return not_sent_words(to_whom) if not_sent_yet_about(obj) else ""
 
 
 def delay_after(attempts):

@@ -22,7 +22,7 @@ from .forms import (
     StatusChangeForm,
 )
 from .models import Apprenticeship, Invitation, Organisation, OutgoingEmail, User
-from .outbox import not_sent_yet_about
+from .outbox import not_sent_warning, not_sent_words
 from .permissions import Action, get_apprenticeship_for, get_organisation_for
 from .services import (
     InvitationError,
@@ -37,9 +37,7 @@ from .services import (
 )
 from .status import StatusError, apprenticeship_status_change
 
-NOT_SENT_YET = (
-    " The e-mail has not gone yet (the mail server is not answering); it will be retried."
-)
+NOT_SENT_YET = " " + not_sent_words()
 TOO_MANY_INVITATIONS = (
     "You have sent a lot of invitations in a short time, so this one was not sent. Please try "
     "again in a few minutes."
@@ -177,7 +175,8 @@ def organisation_detail(request, pk):
 
 
 def _with_mail_state(message, invitation):
-    return message + NOT_SENT_YET if not_sent_yet_about(invitation) else message
+    warning = not_sent_warning(invitation)
+    return f"{message} {warning}" if warning else message
 
 
 def _invite_view(request, pk, form_class, invite, template, sent):

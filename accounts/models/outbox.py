@@ -30,8 +30,7 @@ class OutgoingEmailQuerySet(models.QuerySet):
         OuterRef "pk"), for annotating a list in the same query."""
         return Subquery(
             self.filter(
-                content_type__app_label=model._meta.app_label,
-                content_type__model=model._meta.model_name,
+                content_type=ContentType.objects.get_for_model(model),
                 object_id=OuterRef("pk"),
             )
             .order_by("-created_at", "-pk")
