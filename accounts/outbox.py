@@ -29,7 +29,9 @@ MAIL_ERRORS = (OSError, smtplib.SMTPException)
 BROKER_ERRORS = (OperationalError, OSError)
 
 
-def queue_email(*, kind, to, subject, body, html="", about=None, sender=None, from_email=""):
+def queue_email(
+    *, kind, to, subject, body, html="", about=None, sender=None, from_email="", headers=None
+):
     """Write the e-mail to the outbox in the caller's transaction and enqueue its sending for
     when the transaction commits (at once outside one): rolled back, it is never sent."""
     email = OutgoingEmail(
@@ -39,6 +41,7 @@ def queue_email(*, kind, to, subject, body, html="", about=None, sender=None, fr
         subject=subject,
         body=body,
         html=html,
+        headers=headers or {},
         about=about,
         sender=sender if sender is not None and sender.pk else None,
         message_id=make_msgid(domain=_domain()),
@@ -47,6 +50,18 @@ def queue_email(*, kind, to, subject, body, html="", about=None, sender=None, fr
     email.save()
     transaction.on_commit(lambda: enqueue(email.pk))
     return email
+
+
+def queue_emails(emails):
+    """queue_email for many at once: ``emails`` are unsaved OutgoingEmail rows, written in one
+    statement in the caller's transaction, each enqueued once it commits."""
+    for email in emails:
+        email.message_id = email.message_id or make_msgid(domain=_domain())
+        email.request_id = request_id.get()
+    created = OutgoingEmail.objects.bulk_create(emails, batch_size=500)
+    pks = [email.pk for email in created]
+    transaction.on_commit(lambda: [enqueue(pk) for pk in pks])
+    return created
 
 
 def _domain():
@@ -118,7 +133,7 @@ def _message(email):
         email.body,
         email.from_email or None,
         email.recipients,
-        headers={"Message-ID": email.message_id},
+        headers={**email.headers, "Message-ID": email.message_id},
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")

@@ -13,42 +13,10 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config import files
+from config.env import env_bool, env_int, env_list
 from core.logs import init_sentry, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name, default):
-    """Read a boolean environment variable, refusing values that are neither true nor false."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    normalised = value.strip().lower()
-    if normalised in _TRUE:
-        return True
-    if normalised in _FALSE:
-        return False
-    raise ImproperlyConfigured(
-        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}."
-    )
-
-
-def env_int(name, default):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}.") from None
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -85,6 +53,7 @@ INSTALLED_APPS = [
     "skillscan",
     "tracker",
     "progress",
+    "notify",
     "demo",
 ]
 
@@ -307,6 +276,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Skills Tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the site is reached, for the links in e-mails sent outside a request (reminders, digests).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # Background work. Every e-mail is a row of accounts' outbox, written in the transaction of the
 # action that sends it, and a Celery task enqueued once that transaction commits. With

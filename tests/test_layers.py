@@ -8,7 +8,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. config wires everything together and is imported by nothing of ours.
-LAYERS = ["core", "standards", "accounts", "skillscan", "tracker", "progress", "demo", "config"]
+LAYERS = [
+    "core",
+    "standards",
+    "accounts",
+    "skillscan",
+    "tracker",
+    "progress",
+    "notify",
+    "demo",
+    "config",
+]
 MAX_LINES = 400
 
 

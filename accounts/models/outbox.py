@@ -56,12 +56,15 @@ class OutgoingEmail(models.Model):
         EVIDENCE_DECIDED = "evidence_decided", "Evidence decided"
         ACCOUNT = "account", "Account (address, password)"
 
-    kind = models.CharField(max_length=20, choices=Kind)
+    # One of Kind, or a notification's kind (notify.catalogue.Kind) for the e-mails it sends.
+    kind = models.CharField(max_length=40)
     to = models.TextField("recipients", help_text="Addresses separated by commas.")
     from_email = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=998)
     body = models.TextField(blank=True)
     html = models.TextField(blank=True)
+    # Extra headers, such as a notification's List-Unsubscribe and List-Unsubscribe-Post.
+    headers = models.JSONField(default=dict, blank=True)
     content_type = models.ForeignKey(
         ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -91,7 +94,15 @@ class OutgoingEmail(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.to} ({self.get_status_display()})"
+        return f"{self.kind_label} to {self.to} ({self.get_status_display()})"
+
+    @property
+    def kind_label(self):
+        """What the kind is called: the outbox's own kinds, or a notification's kind as is."""
+        try:
+            return self.Kind(self.kind).label
+        except ValueError:
+            return self.kind.replace("_", " ").capitalize()
 
     @property
     def recipients(self):

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "notify"
+    verbose_name = "Notifications"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects to core.events.happened)

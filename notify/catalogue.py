@@ -1,0 +1,194 @@
+"""The one place that declares every notification: what sets it off, who receives it (roles
+of the permission table), how it reaches them (at once, as a reminder on a schedule, or only
+in a digest), whether it may be switched off, and its words. Inbox items, e-mails, reminders,
+digests, the preferences page and the README's list all read this table."""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+from accounts.permissions import Role
+
+
+class Kind(models.TextChoices):
+    # Immediate: sent when something happens.
+    SCAN_SUBMITTED = "scan_submitted", "Skills scan submitted"
+    SCAN_VALIDATED = "scan_validated", "Skills scan validated"
+    EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted for review"
+    EVIDENCE_ACCEPTED = "evidence_accepted", "Evidence accepted"
+    EVIDENCE_CHANGES = "evidence_changes", "Changes asked for on evidence"
+    EVIDENCE_REPLY = "evidence_reply", "A reply on evidence"
+    DUTY_SIGNED_OFF = "duty_signed_off", "Duty signed off"
+    REVIEW_TO_SIGN = "review_to_sign", "Progress review waiting for your signature"
+    REVIEW_SIGNED = "review_signed", "Progress review signed by all"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    STATUS_CHANGED = "status_changed", "Apprenticeship status changed"
+    # Reminders: sent on a schedule by send_reminders.
+    REVIEW_DUE = "review_due", "Progress review due within 7 days"
+    REVIEW_OVERDUE = "review_overdue", "Progress review overdue"
+    EVIDENCE_WAITING = "evidence_waiting", "Evidence waiting for review"
+    EVIDENCE_WAITING_LONG = "evidence_waiting_long", "Evidence waiting for review for long"
+    HOURS_BEHIND = "hours_behind", "Behind on off-the-job hours"
+    SCAN_NOT_STARTED = "scan_not_started", "Skills scan not started"
+    SCAN_DUE = "scan_due", "Review skills scan due"
+
+
+class Channel(models.TextChoices):
+    """How a person wants a kind of notification."""
+
+    EMAIL = "email", "E-mail at once"
+    DIGEST = "digest", "In my digest e-mail"
+    INAPP = "inapp", "Only in my inbox"
+    OFF = "off", "Off"
+
+
+class Mode(models.TextChoices):
+    IMMEDIATE = "immediate", "when it happens"
+    REMINDER = "reminder", "on a schedule"
+    DIGEST_ONLY = "digest", "only in the digest"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: Kind
+    mode: Mode
+    # Roles on the apprenticeship that receive it; ``fallback`` when nobody holds those (a
+    # scan submitted with no mentor goes to the managers).
+    roles: frozenset
+    when: str  # what sets it off, in words (the README and the preferences page)
+    fallback: frozenset = frozenset()
+    default: Channel = Channel.EMAIL
+    mandatory: bool = False  # cannot be switched off
+
+
+A, MEN, MAN = Role.APPRENTICE, Role.MENTOR, Role.MANAGER
+EMPLOYERS = frozenset({MEN, MAN})
+
+ENTRIES = {}
+
+
+def _declare(*entries):
+    for entry in entries:
+        ENTRIES[entry.kind] = entry
+
+
+_declare(
+    Entry(
+        Kind.SCAN_SUBMITTED,
+        Mode.IMMEDIATE,
+        frozenset({MEN}),
+        "the apprentice submits a skills scan",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.SCAN_VALIDATED,
+        Mode.IMMEDIATE,
+        frozenset({A}),
+        "the employer validates the apprentice's skills scan (with the disagreements)",
+    ),
+    Entry(
+        Kind.EVIDENCE_SUBMITTED,
+        Mode.IMMEDIATE,
+        frozenset({MEN}),
+        "the apprentice submits evidence for review",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(Kind.EVIDENCE_ACCEPTED, Mode.IMMEDIATE, frozenset({A}), "evidence is accepted"),
+    Entry(
+        Kind.EVIDENCE_CHANGES,
+        Mode.IMMEDIATE,
+        frozenset({A}),
+        "the employer asks for changes to evidence",
+    ),
+    Entry(
+        Kind.EVIDENCE_REPLY,
+        Mode.IMMEDIATE,
+        frozenset({A, MEN}),
+        "someone comments on evidence (everyone on it but the writer)",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(Kind.DUTY_SIGNED_OFF, Mode.IMMEDIATE, frozenset({A}), "the employer signs off a duty"),
+    Entry(
+        Kind.REVIEW_TO_SIGN,
+        Mode.IMMEDIATE,
+        frozenset({A}),
+        "the employer records a progress review and signs it",
+    ),
+    Entry(
+        Kind.REVIEW_SIGNED,
+        Mode.IMMEDIATE,
+        frozenset({A, MEN}),
+        "the last party signs a progress review",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.INVITATION_ACCEPTED,
+        Mode.IMMEDIATE,
+        frozenset(),
+        "someone accepts an invitation (to the person who invited them)",
+    ),
+    Entry(
+        Kind.STATUS_CHANGED,
+        Mode.IMMEDIATE,
+        frozenset({A, MEN, MAN}),
+        "the apprenticeship is marked at gateway, paused, resumed, withdrawn or completed",
+    ),
+    Entry(
+        Kind.REVIEW_DUE,
+        Mode.REMINDER,
+        frozenset({A, MEN}),
+        "the next progress review is due within 7 days (once per due date)",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.REVIEW_OVERDUE,
+        Mode.REMINDER,
+        frozenset({A, MEN}),
+        "the progress review is overdue (then once a week while it stays overdue)",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.EVIDENCE_WAITING,
+        Mode.REMINDER,
+        frozenset({MEN}),
+        "evidence has waited for review more than the organisation's threshold "
+        "(5 working days by default)",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.EVIDENCE_WAITING_LONG,
+        Mode.REMINDER,
+        frozenset({MAN}),
+        "evidence has waited for review more than twice that threshold (10 working days)",
+    ),
+    Entry(
+        Kind.HOURS_BEHIND,
+        Mode.REMINDER,
+        frozenset({A}),
+        "the accepted off-the-job hours are behind the expected line (at most once a week)",
+    ),
+    Entry(
+        Kind.SCAN_NOT_STARTED,
+        Mode.REMINDER,
+        frozenset({A}),
+        "no skills scan has been started 4 weeks after the start date",
+    ),
+    Entry(
+        Kind.SCAN_DUE,
+        Mode.REMINDER,
+        frozenset({A}),
+        "a review skills scan is due: the organisation's scan interval has passed since the "
+        "latest validated scan",
+    ),
+)
+
+
+def entry(kind):
+    return ENTRIES[Kind(kind)]
+
+
+# E-mails the outbox always sends and nobody can switch off (no preference is kept for them).
+ALWAYS_SENT = {
+    "invitation": "an invitation to join (to the person invited)",
+    "account": "confirming an address and resetting a password (to the account's owner)",
+}
