@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.events import emit
+
 from .models import Apprenticeship, Invitation, StatusChange, apprenticeships_changed
 from .permissions import Action, check, may
 
@@ -89,7 +91,7 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
             raise StatusError(
                 f"It cannot become “{S(to).label.lower()}” yet: {'; '.join(problems)}."
             )
-        StatusChange.objects.create(
+        change = StatusChange.objects.create(
             apprenticeship=locked, old_status=before, new_status=to, by=by, note=reason
         )
         now = timezone.now()
@@ -101,6 +103,16 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
                 apprenticeship=locked, accepted_at__isnull=True, revoked_at__isnull=True
             ).update(revoked_at=now, revoked_by=by)
         apprenticeships_changed.send(sender=Apprenticeship, ids=[locked.pk])
+        if action != Action.JOIN:  # joining is told as the invitation accepted
+            emit(
+                "status_changed",
+                apprenticeship=locked,
+                about=change,
+                actor=by,
+                before=before,
+                to=to,
+                reason=reason,
+            )
     apprenticeship.refresh_from_db(fields=["status", "updated_at"])
     return apprenticeship
 

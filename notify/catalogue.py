@@ -52,8 +52,8 @@ class Mode(models.TextChoices):
 class Entry:
     kind: Kind
     mode: Mode
-    # Roles on the apprenticeship that receive it; ``fallback`` when nobody holds those (a
-    # scan submitted with no mentor goes to the managers).
+    # Roles on the apprenticeship that receive it; ``fallback`` stands in for the mentor when
+    # the apprenticeship has none (a scan submitted with no mentor goes to the managers).
     roles: frozenset
     when: str  # what sets it off, in words (the README and the preferences page)
     fallback: frozenset = frozenset()
@@ -192,3 +192,27 @@ ALWAYS_SENT = {
     "invitation": "an invitation to join (to the person invited)",
     "account": "confirming an address and resetting a password (to the account's owner)",
 }
+
+
+def _who(item):
+    if not item.roles:
+        return "the person who sent the invitation"
+    names = [role.label for role in Role if role in item.roles]
+    who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    if item.fallback:
+        others = " and ".join(role.label for role in Role if role in item.fallback)
+        who += f" ({others} when there is no mentor)"
+    return who
+
+
+def markdown_table():
+    """Every notification as the README lists it: who gets it, when, and how."""
+    lines = [
+        "| notification | who gets it | when | sent |",
+        "|---|---|---|---|",
+    ]
+    for item in ENTRIES.values():
+        lines.append(f"| {item.kind.label} | {_who(item)} | {item.when} | {item.mode.label} |")
+    for kind, when in ALWAYS_SENT.items():
+        lines.append(f"| {kind.capitalize()} e-mail | the person it is for | {when} | always |")
+    return "\n".join(lines)

@@ -1,5 +1,87 @@
-"""The words and recipients of each immediate notification (filled in below)."""
+"""The immediate notifications: who is told when something happens (the catalogue's roles on
+the apprenticeship, as the permission table gives them, never the person who acted) and with
+which words (notify.words)."""
+
+from accounts.permissions import Role
+
+from .catalogue import Kind, Mode, entry
+from .delivery import Message
+from .recipients import people_for
+from .words import words_for
+
+A = Role.APPRENTICE
 
 
 def messages_for(kind, *, apprenticeship, about=None, actor=None, **details):
-    return []
+    """The Message for each person to tell that ``kind`` happened on ``apprenticeship`` (about
+    the record ``about``, done by ``actor``). ``recipients`` in ``details`` names them instead
+    of the catalogue's roles (an accepted invitation goes to whoever sent it)."""
+    item = entry(kind)
+    if item.mode != Mode.IMMEDIATE:
+        raise ValueError(f"{kind} is not an immediate notification")
+    named = details.pop("recipients", None)
+    if named is not None:
+        recipients = _named(named, actor)
+    elif item.kind == Kind.EVIDENCE_REPLY:
+        recipients = _on_the_thread(apprenticeship, about, actor, item)
+    else:
+        recipients = _holders(apprenticeship, item, actor)
+    if not recipients:
+        return []
+    words = words_for(kind, apprenticeship, about, actor, details)
+    return [
+        Message(
+            recipient=recipient,
+            kind=item.kind,
+            title=words.title,
+            body=words.body,
+            url=words.url,
+            apprenticeship=apprenticeship,
+            about=about,
+            actor=actor,
+        )
+        for recipient in recipients
+    ]
+
+
+def _holders(apprenticeship, item, actor):
+    """The people holding the entry's roles. The apprentice always holds theirs, so where the
+    entry names the apprentice and a fallback, the fallback stands in for the employer's side
+    alone: with no mentor, the managers hear of it rather than nobody."""
+    if apprenticeship is None:
+        return []
+    if A in item.roles and item.fallback:
+        return _unique(
+            people_for(apprenticeship, {A}, exclude=actor)
+            + people_for(apprenticeship, item.roles - {A}, item.fallback, exclude=actor)
+        )
+    return people_for(apprenticeship, item.roles, item.fallback, exclude=actor)
+
+
+def _on_the_thread(apprenticeship, evidence, actor, item):
+    """Everyone on a piece of evidence but the writer: the apprentice, the mentor (or the
+    managers without one), and any manager who has written on its thread, while they still
+    hold a role on the apprenticeship."""
+    writers = set(evidence.feedback.values_list("author_id", flat=True))
+    employers = people_for(apprenticeship, (item.roles - {A}) | item.fallback, exclude=actor)
+    return _unique(
+        _holders(apprenticeship, item, actor) + [u for u in employers if u.pk in writers]
+    )
+
+
+def _named(users, actor):
+    """Named recipients, as people_for would have them: active, and never the actor."""
+    return _unique(
+        user
+        for user in users
+        if user is not None and user.is_active and (actor is None or user.pk != actor.pk)
+    )
+
+
+def _unique(users):
+    seen, result = set(), []
+    for user in users:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            result.append(user)
+    return result

@@ -1,13 +1,11 @@
 """Writes to scans: starting, rating, submitting, the employer's review and validation."""
 
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Apprenticeship
-from accounts.outbox import queue_email
-from accounts.permissions import EMPLOYER, Action, check, managers_of, role_of
+from accounts.permissions import Action, check
+from core.events import emit
 from standards.models import KSB
 
 from .models import Rating, RatingChange, SkillScan
@@ -101,38 +99,7 @@ def missing_ksbs(scan):
     )
 
 
-def _supervisors(apprenticeship):
-    """Who is told about a submitted scan: the mentor while they hold a role on the
-    apprenticeship, otherwise its managers."""
-    mentor = apprenticeship.mentor
-    if mentor and role_of(mentor, apprenticeship) in EMPLOYER:
-        return [mentor]
-    return list(managers_of(apprenticeship))
-
-
-def _notify_submitted(scan, build_url):
-    recipients = [u.email for u in _supervisors(scan.apprenticeship)]
-    if not recipients:
-        return
-    context = {
-        "scan": scan,
-        "apprentice": scan.apprenticeship.apprentice,
-        "link": build_url(reverse("progress:scan-validate", kwargs={"pk": scan.pk})),
-    }
-    subject = " ".join(render_to_string("skillscan/email/submitted_subject.txt", context).split())
-    body = render_to_string("skillscan/email/submitted_message.txt", context)
-    # Queued: a mail server that is down delays the e-mail, never the submission.
-    queue_email(
-        kind="scan_submitted",
-        to=recipients,
-        subject=subject,
-        body=body,
-        about=scan,
-        sender=scan.apprenticeship.apprentice,
-    )
-
-
-def scan_submit(*, scan, user, build_url):
+def scan_submit(*, scan, user):
     """Submit a complete draft: it is locked for the apprentice and its supervisor is told."""
     with transaction.atomic():
         scan = _lock(scan)
@@ -148,8 +115,8 @@ def scan_submit(*, scan, user, build_url):
         scan = SkillScan.objects.select_related(
             "apprenticeship__apprentice", "apprenticeship__mentor", "apprenticeship__standard"
         ).get(pk=scan.pk)
-        # In the same transaction: the e-mail is queued if and only if the submission commits.
-        _notify_submitted(scan, build_url)
+        # In the same transaction: the mentor is told if and only if the submission commits.
+        emit("scan_submitted", apprenticeship=scan.apprenticeship, about=scan, actor=user)
     return scan
 
 
@@ -210,4 +177,11 @@ def employer_review_save(*, scan, user, reviews, validate):
             scan.validated_by = user
             scan.validated_at = timezone.now()
             scan.save(update_fields=["status", "validated_by", "validated_at", "updated_at"])
+            emit(
+                "scan_validated",
+                apprenticeship=scan.apprenticeship,
+                about=scan,
+                actor=user,
+                disagreements=sum(r.is_disagreement for r in ratings),
+            )
     return len(changes)

@@ -186,7 +186,7 @@ def scan_submit_view(request, pk):
         return redirect(scan)
     if request.method == "POST":
         try:
-            scan_submit(scan=scan, user=request.user, build_url=request.build_absolute_uri)
+            scan_submit(scan=scan, user=request.user)
         except ScanIncomplete:
             messages.error(request, "Some KSBs still need a rating: they are listed below.")
         except ScanError as exc:

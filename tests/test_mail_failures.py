@@ -198,7 +198,7 @@ def test_a_decision_stands_and_the_apprentice_is_told_later(
     evidence.refresh_from_db()
     assert evidence.status == "accepted"
     assert evidence.feedback.filter(decision="accepted").count() == 1
-    email = waiting_email(kind="evidence_decided")
+    email = waiting_email(kind="evidence_accepted")
     assert (email.about, email.sender) == (evidence, mentor)
     sent_once(mail_back, email, apprentice.email)
 

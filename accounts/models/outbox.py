@@ -52,8 +52,6 @@ class OutgoingEmail(models.Model):
 
     class Kind(models.TextChoices):
         INVITATION = "invitation", "Invitation"
-        SCAN_SUBMITTED = "scan_submitted", "Skills scan submitted"
-        EVIDENCE_DECIDED = "evidence_decided", "Evidence decided"
         ACCOUNT = "account", "Account (address, password)"
 
     # One of Kind, or a notification's kind (notify.catalogue.Kind) for the e-mails it sends.

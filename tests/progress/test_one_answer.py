@@ -175,7 +175,6 @@ def test_a_mentor_whose_membership_ended_cannot_decide_through_the_service(world
             user=mentor,
             decision="accepted",
             comment="",
-            build_url=str,
         )
     world["submitted_evidence"].refresh_from_db()
     assert world["submitted_evidence"].status == "submitted"

@@ -30,10 +30,6 @@ from tracker.services import (
 pytestmark = pytest.mark.django_db
 
 
-def _url(path):
-    return f"https://skills.example.org{path}"
-
-
 def _exact():
     assert tally_check() == []
 
@@ -69,14 +65,12 @@ def test_evidence_through_its_whole_life(apprenticeship, apprentice, mentor):
     evidence_submit(evidence=evidence, user=apprentice)
     assert _tally(apprenticeship).evidence_waiting == 1
     _exact()
-    evidence_decide(
-        evidence=evidence, user=mentor, decision="changes_requested", comment="More", build_url=_url
-    )
+    evidence_decide(evidence=evidence, user=mentor, decision="changes_requested", comment="More")
     assert _tally(apprenticeship).evidence_waiting == 0
     _exact()
     evidence = evidence_save(user=apprentice, evidence=evidence, fields=fields, ksbs=ksbs[:1])
     evidence_submit(evidence=evidence, user=apprentice)
-    evidence_decide(evidence=evidence, user=mentor, decision="accepted", comment="", build_url=_url)
+    evidence_decide(evidence=evidence, user=mentor, decision="accepted", comment="")
     tally = _tally(apprenticeship)
     assert (tally.ksbs_covered, tally.accepted_hundredths) == (1, 225)
     _exact()
@@ -108,7 +102,6 @@ def test_evidence_accepted_for_some_of_its_ksbs_withdrawn_and_commented(
         user=mentor,
         decision="accepted",
         comment="",
-        build_url=_url,
         ksb_outcomes={
             ksbs[0].pk: (True, ""),
             ksbs[1].pk: (False, "Not shown"),
@@ -161,7 +154,7 @@ def test_a_scan_from_start_to_validation(apprenticeship, apprentice, mentor):
     ratings_save(scan=scan, user=apprentice, ratings={ksb.pk: (2, "") for ksb in ksbs})
     assert _tally(apprenticeship).last_activity > before
     _exact()
-    scan_submit(scan=scan, user=apprentice, build_url=_url)
+    scan_submit(scan=scan, user=apprentice)
     tally = _tally(apprenticeship)
     assert (tally.scan_waiting, tally.latest_scan_status) == (True, "submitted")
     _exact()

@@ -258,7 +258,7 @@ def rate_everything(client, scan, score=2):
         client.post(rate_url(scan, kind.lower()), section_data(scan, kind, score=score))
 
 
-def test_submit_locks_the_scan_and_tells_the_mentor(as_apprentice, draft, mailoutbox):
+def test_submit_locks_the_scan_and_tells_the_mentor(as_apprentice, draft, mailoutbox, settings):
     rate_everything(as_apprentice, draft)
     page = as_apprentice.get(submit_url(draft)).content.decode()
     assert "Submit for validation" in page and "cannot change it any more" in page
@@ -268,8 +268,9 @@ def test_submit_locks_the_scan_and_tells_the_mentor(as_apprentice, draft, mailou
     assert draft.status == "submitted" and draft.submitted_at
     (message,) = mailoutbox
     assert message.to == ["mentor@example.com"]
-    assert "Alex Apprentice" in message.subject
-    assert reverse("progress:scan-validate", kwargs={"pk": draft.pk}) in message.body
+    assert message.subject == "Alex Apprentice submitted their initial skills scan"
+    link = reverse("progress:scan-validate", kwargs={"pk": draft.pk})
+    assert f"{settings.SITE_URL}{link}" in message.body
 
 
 def test_without_a_mentor_the_managers_are_told(as_apprentice, draft, manager, mailoutbox):

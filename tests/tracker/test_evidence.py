@@ -240,7 +240,7 @@ def test_submit_without_ksbs_is_refused(as_apprentice, apprenticeship):
 
 
 def test_changes_requested_then_resubmitted_then_accepted_keeps_the_whole_story(
-    client, draft, apprentice, mentor, mailoutbox
+    client, draft, apprentice, mentor, mailoutbox, settings
 ):
     client.force_login(apprentice)
     submit(client, draft)
@@ -252,8 +252,13 @@ def test_changes_requested_then_resubmitted_then_accepted_keeps_the_whole_story(
     decide(client, draft, "changes_requested", "Link the pipeline run.")
     draft.refresh_from_db()
     assert draft.status == "changes_requested"
-    assert mailoutbox[0].to == ["apprentice@example.com"]
-    assert "Link the pipeline run." in mailoutbox[0].body
+    submitted, changes = mailoutbox
+    assert submitted.to == ["mentor@example.com"]
+    assert submitted.subject == f"Alex Apprentice submitted evidence “{draft.title}”"
+    assert changes.to == ["apprentice@example.com"]
+    assert changes.subject == f"Changes asked for on Alex Apprentice's evidence “{draft.title}”"
+    assert "Link the pipeline run." in changes.body
+    assert f"{settings.SITE_URL}{draft.get_absolute_url()}" in changes.body
 
     client.force_login(apprentice)
     home = client.get(draft.apprenticeship.get_absolute_url()).content.decode()

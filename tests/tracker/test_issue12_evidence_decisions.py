@@ -159,7 +159,6 @@ def test_a_decision_with_no_ksb_accepted_is_refused_and_keeps_the_reasons(
             user=mentor,
             decision="accepted",
             comment="",
-            build_url=_url,
             ksb_outcomes={k.pk: (False, "No") for k in small.standard.ksbs.all()},
         )
 
@@ -177,7 +176,6 @@ def test_a_ksb_not_accepted_needs_a_reason(client, mentor, claimed, small):
             user=mentor,
             decision="accepted",
             comment="",
-            build_url=_url,
             ksb_outcomes={ksb(small, "K1").pk: (True, ""), ksb(small, "K2").pk: (False, "")},
         )
 
@@ -211,7 +209,6 @@ def test_tampered_ksb_ids_are_refused(client, mentor, claimed, small, standard, 
             user=mentor,
             decision="accepted",
             comment="",
-            build_url=_url,
             ksb_outcomes={foreign.pk: (True, "")},
         )
     assert not KSBDecision.objects.exists()
@@ -233,9 +230,7 @@ def test_asking_for_changes_ignores_the_ticks_and_counts_nothing(client, mentor,
 def test_resubmitting_resets_every_ksb_until_the_next_decision(mentor, apprentice, claimed, small):
     """Flags left set (as by an older decision) count for nothing once the evidence goes back
     for review, and are cleared when it is submitted again."""
-    evidence_decide(
-        evidence=claimed, user=mentor, decision="changes_requested", comment="More", build_url=_url
-    )
+    evidence_decide(evidence=claimed, user=mentor, decision="changes_requested", comment="More")
     EvidenceKSB.objects.filter(evidence=claimed).update(accepted=True)  # stale flags
     assert evidenced_ksb_ids(small)[0] == set()  # not accepted evidence: nothing counts
     evidence_submit(evidence=claimed, user=apprentice)
@@ -246,7 +241,6 @@ def test_resubmitting_resets_every_ksb_until_the_next_decision(mentor, apprentic
         user=mentor,
         decision="accepted",
         comment="",
-        build_url=_url,
         ksb_outcomes={ksb(small, "S1").pk: (True, "")}
         | {ksb(small, "K1").pk: (False, "No")}
         | {ksb(small, "K2").pk: (False, "No")},
@@ -256,7 +250,7 @@ def test_resubmitting_resets_every_ksb_until_the_next_decision(mentor, apprentic
 
 
 def test_a_decision_as_a_whole_still_accepts_every_ksb(mentor, claimed, small):
-    evidence_decide(evidence=claimed, user=mentor, decision="accepted", comment="", build_url=_url)
+    evidence_decide(evidence=claimed, user=mentor, decision="accepted", comment="")
     assert evidenced_ksb_ids(small)[0] == set(small.standard.ksbs.values_list("pk", flat=True))
     assert [d.accepted for d in KSBDecision.objects.all()] == [True, True, True]
 
@@ -304,7 +298,7 @@ def test_withdrawing_twice_or_after_a_decision_is_refused_with_a_message(
     assert "no longer waiting for review" in response.content.decode()
     assert claimed.feedback.filter(decision="withdrawn").count() == 1
     evidence_submit(evidence=claimed, user=apprentice)
-    evidence_decide(evidence=claimed, user=mentor, decision="accepted", comment="", build_url=_url)
+    evidence_decide(evidence=claimed, user=mentor, decision="accepted", comment="")
     for method in (client.get, client.post):
         response = method(withdraw_url(claimed), follow=True)
         assert "no longer waiting for review" in response.content.decode()
@@ -350,7 +344,6 @@ def test_both_sides_reply_without_changing_the_evidence(client, apprentice, ment
         user=mentor,
         decision="changes_requested",
         comment="Link the run.",
-        build_url=_url,
     )
     client.force_login(apprentice)
     response = client.post(comment_url(claimed), {"comment": "Which <run>? The nightly one?"})
@@ -486,8 +479,9 @@ def test_the_evidence_page_with_a_decision_and_a_thread_costs_the_same(
             comment="x",
         )
     client.force_login(apprentice)
-    # As many as before decisions were per KSB, +1 since issue 13: the KSBs' wording history.
-    with django_assert_num_queries(8):
+    # As many as before decisions were per KSB, +1 since issue 13: the KSBs' wording history,
+    # +1 since issue 15: the bell's unread count.
+    with django_assert_num_queries(9):
         assert client.get(claimed.get_absolute_url()).status_code == 200
 
 
@@ -506,5 +500,6 @@ def test_the_review_form_costs_the_same_whatever_the_ksbs(
         ksbs=list(standard.ksbs.all()),
     )
     client.force_login(mentor)
-    with django_assert_num_queries(7):  # +1 since issue 13: the KSBs' wording history
+    # +1 since issue 13: the KSBs' wording history; +1 since issue 15: the bell's count.
+    with django_assert_num_queries(8):
         assert client.get(evidence.get_absolute_url()).status_code == 200

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, check
+from core.events import emit
 from standards.selectors import standard_structure
 
 from ..models import DutySignOff
@@ -71,6 +72,7 @@ def duty_sign_off(*, apprenticeship, duty, user, note, unevidenced=(), reason=""
             unevidenced_reason=reason if missing else "",
         )
         sign_off.unevidenced_ksbs.set(missing)
+        emit("duty_signed_off", apprenticeship=locked, about=sign_off, actor=user)
         return sign_off
 
 

@@ -3,11 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.outbox import queue_email
 from accounts.permissions import Action, check
+from core.events import emit
 from core.once import created_once
 
 from ..models import Evidence, EvidenceFeedback, KSBDecision
@@ -114,27 +113,10 @@ def evidence_submit(*, evidence, user):
         EvidenceFeedback.objects.create(
             evidence=evidence, author=user, decision=EvidenceFeedback.Decision.SUBMITTED
         )
+        emit(
+            "evidence_submitted", apprenticeship=evidence.apprenticeship, about=evidence, actor=user
+        )
     return evidence
-
-
-def _notify_decision(evidence, feedback, build_url):
-    apprentice = evidence.apprenticeship.apprentice
-    context = {
-        "evidence": evidence,
-        "feedback": feedback,
-        "link": build_url(evidence.get_absolute_url()),
-    }
-    subject = " ".join(render_to_string("tracker/email/decision_subject.txt", context).split())
-    body = render_to_string("tracker/email/decision_message.txt", context)
-    # Queued: a mail server that is down delays the e-mail, never the decision.
-    queue_email(
-        kind="evidence_decided",
-        to=[apprentice.email],
-        subject=subject,
-        body=body,
-        about=evidence,
-        sender=feedback.author,
-    )
 
 
 def _ksb_outcomes(evidence, decision, outcomes):
@@ -165,12 +147,11 @@ def _ksb_outcomes(evidence, decision, outcomes):
     return outcomes
 
 
-def evidence_decide(*, evidence, user, decision, comment, build_url, ksb_outcomes=None):
+def evidence_decide(*, evidence, user, decision, comment, ksb_outcomes=None):
     """The employer accepts the evidence or asks for changes (with a comment). Accepting decides
     on each KSB it claims (``ksb_outcomes``, {KSB id: (accepted, reason)}; None accepts them
     all): at least one accepted, a reason for each one not. The decision and its outcome per KSB
-    are kept as records; each KSB link's ``accepted`` follows it. The apprentice is told by
-    e-mail."""
+    are kept as records; each KSB link's ``accepted`` follows it. The apprentice is told."""
     comment = comment.strip()
     if decision not in (
         EvidenceFeedback.Decision.ACCEPTED,
@@ -203,8 +184,18 @@ def evidence_decide(*, evidence, user, decision, comment, build_url, ksb_outcome
         evidence.ksb_links.exclude(ksb_id__in=accepted).filter(accepted=True).update(accepted=False)
         evidence.status = decision
         evidence.save(update_fields=["status", "updated_at"])
-        # In the same transaction: the e-mail is queued if and only if the decision commits.
-        _notify_decision(evidence, feedback, build_url)
+        # In the same transaction: the apprentice is told if and only if the decision commits.
+        emit(
+            "evidence_accepted"
+            if decision == EvidenceFeedback.Decision.ACCEPTED
+            else "evidence_changes",
+            apprenticeship=evidence.apprenticeship,
+            about=evidence,
+            actor=user,
+            comment=comment,
+            accepted_ksbs=len(accepted),
+            claimed_ksbs=len(outcomes),
+        )
     return evidence
 
 
@@ -246,9 +237,17 @@ def evidence_comment(*, evidence, user, comment):
         check(user, evidence.apprenticeship, Action.COMMENT_ON_EVIDENCE)
         if evidence.status == Evidence.Status.DRAFT:
             raise TrackerError("Replies open once the evidence has been submitted.")
-        return EvidenceFeedback.objects.create(
+        feedback = EvidenceFeedback.objects.create(
             evidence=evidence,
             author=user,
             decision=EvidenceFeedback.Decision.COMMENT,
             comment=comment,
         )
+        emit(
+            "evidence_reply",
+            apprenticeship=evidence.apprenticeship,
+            about=evidence,
+            actor=user,
+            comment=comment,
+        )
+        return feedback

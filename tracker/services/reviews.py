@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.permissions import Action, check, may, role_of
+from core.events import emit
 from core.once import created_once
 
 from ..models import ProgressReview
@@ -64,6 +65,7 @@ def progress_review_sign(*, review, user, comments=None):
             review.apprentice_comments = (comments or "").strip()
             review.apprentice_signed_at = now
             review.save(update_fields=["apprentice_comments", "apprentice_signed_at", "updated_at"])
+            kind = "review_signed"
         else:
             check(user, review.apprenticeship, Action.RECORD_REVIEW)
             if review.employer_signed_at:
@@ -71,4 +73,6 @@ def progress_review_sign(*, review, user, comments=None):
             review.employer_signed_by = user
             review.employer_signed_at = now
             review.save(update_fields=["employer_signed_by", "employer_signed_at", "updated_at"])
+            kind = "review_to_sign"
+        emit(kind, apprenticeship=review.apprenticeship, about=review, actor=user)
     return review

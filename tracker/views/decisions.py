@@ -114,7 +114,6 @@ def evidence_decide_view(request, pk):
             decision=decision,
             comment=form.cleaned_data["comment"],
             ksb_outcomes=form.ksb_outcomes(),
-            build_url=request.build_absolute_uri,
         )
     except ValidationError as exc:
         form.add_error(None, exc.messages)
