@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ST0825_RECORD := tests/standards/data/ST0825_v1.0.ifate.json
 
-.PHONY: help install run test lint format fixtures bench bench-load stack stack-test mutation clean
+.PHONY: help install run test lint format fixtures bench bench-reminders bench-load stack stack-test mutation clean
 
 help:
 	@echo "make run       run the app with demo data on SQLite at http://$(HOST):$(PORT)/"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint      ruff lint and format check, migrations check"
 	@echo "make fixtures  regenerate fixtures/st0825.json from the IfATE record"
 	@echo "make bench     time the main pages with 1,000 apprenticeships on a fresh SQLite file"
+	@echo "make bench-reminders  one run of send_reminders over 10,000 apprentices on SQLite"
 	@echo "make bench-load  each main page under load, gunicorn on PostgreSQL, 10,000 apprentices"
 	@echo "               (minutes; APPRENTICES=1000 BENCH_REUSE=1 WORKERS=2 CONNECTIONS=10 DURATION=10)"
 	@echo "make stack     the production processes natively (honcho, Procfile): two gunicorn on"
@@ -70,6 +71,14 @@ bench: install
 	rm -f .bench.sqlite3
 	DATABASE_URL=sqlite:///$(CURDIR)/.bench.sqlite3 $(BIN)/python manage.py bench_pages $(ARGS)
 	rm -f .bench.sqlite3
+
+# The reminders benchmark: one run of send_reminders over APPRENTICES more apprentices of the
+# demo data set, on a fresh SQLite file deleted afterwards.
+bench-reminders: install
+	rm -f .bench-reminders.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/.bench-reminders.sqlite3 $(BIN)/python manage.py \
+		bench_reminders --apprentices $(APPRENTICES) $(ARGS)
+	rm -f .bench-reminders.sqlite3
 
 # The load benchmark: recreates the PostgreSQL database BENCH_DATABASE_URL (or keeps it with
 # BENCH_REUSE=1 when it holds the same data set), seeds APPRENTICES more apprentices, serves the

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Case, IntegerField, Value, When
 
 from core.once import submission_key_field
@@ -64,6 +65,26 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.", code="wrong_password")
         return password
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    """The intervals of the organisation's reminders; the model's validators give the bounds."""
+
+    class Meta:
+        model = Organisation
+        fields = ["review_interval_weeks", "evidence_waiting_days", "scan_interval_weeks"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The form says the model's bounds (not only "0 or more" of a positive field).
+        for name, field in self.fields.items():
+            limits = {type(v): v.limit_value for v in Organisation._meta.get_field(name).validators}
+            field.min_value, field.max_value = limits[MinValueValidator], limits[MaxValueValidator]
+            field.validators = [
+                MinValueValidator(field.min_value),
+                MaxValueValidator(field.max_value),
+            ]
+            field.widget.attrs.update(min=field.min_value, max=field.max_value)
 
 
 class OrganisationForm(forms.ModelForm):

@@ -3,6 +3,7 @@ from django.urls import path
 from core import converters  # noqa: F401 (registers the path converters used below)
 
 from . import views
+from .organisation_settings import organisation_settings_view
 
 app_name = "accounts"
 
@@ -18,6 +19,11 @@ urlpatterns = [
     ),
     path("organisations/new/", views.organisation_create_view, name="organisation-create"),
     path("organisations/<id:pk>/", views.organisation_detail, name="organisation-detail"),
+    path(
+        "organisations/<id:pk>/settings/",
+        organisation_settings_view,
+        name="organisation-settings",
+    ),
     path(
         "organisations/<id:pk>/invite-apprentice/",
         views.apprentice_invite_view,

@@ -18,12 +18,13 @@ from .forms import (
     DeleteAccountForm,
     MemberInviteForm,
     OrganisationForm,
+    OrganisationSettingsForm,
     ProfileForm,
     StatusChangeForm,
 )
 from .models import Apprenticeship, Invitation, Organisation, OutgoingEmail, User
 from .outbox import not_sent_warning, not_sent_words
-from .permissions import Action, get_apprenticeship_for, get_organisation_for
+from .permissions import Action, get_apprenticeship_for, get_organisation_for, may
 from .services import (
     InvitationError,
     apprentice_invite,
@@ -150,6 +151,13 @@ def organisation_create_view(request):
 @login_required
 def organisation_detail(request, pk):
     organisation, role = get_organisation_for(request.user, pk)
+    return organisation_page(request, organisation, role)
+
+
+def organisation_page(request, organisation, role, *, settings_form=None):
+    """The organisation's page; ``settings_form`` bound when its settings were sent wrong."""
+    if settings_form is None and may(role, Action.MANAGE_PEOPLE):
+        settings_form = OrganisationSettingsForm(instance=organisation)
     memberships = organisation.memberships.select_related("user").order_by("role", "user__email")
     invitations = (
         organisation.invitations.select_related("apprenticeship__standard", "invited_by")
@@ -170,6 +178,7 @@ def organisation_detail(request, pk):
             "memberships": memberships,
             "invitations": invitations,
             "counts": counts,
+            "settings_form": settings_form,
         },
     )
 

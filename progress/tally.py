@@ -56,7 +56,7 @@ def _latest(queryset):
 # Copied from the apprenticeship, for the dashboard's filters, sorting and visibility.
 COPIED = ("apprentice", "organisation", "mentor", "standard", "status", "start_date")
 # What the Python rules below read besides the SQL figures.
-INPUTS = ("otj_target_hours", "planned_end_date", "agreed_next_review_on")
+INPUTS = ("otj_target_hours", "planned_end_date", "agreed_next_review_on", "review_interval_weeks")
 
 
 def live_figures():
@@ -71,6 +71,7 @@ def live_figures():
         "otj_target_hours": F("otj_target_hours"),
         "planned_end_date": F("planned_end_date"),
         "agreed_next_review_on": latest_review_sql("next_due_on"),
+        "review_interval_weeks": F("organisation__review_interval_weeks"),
         "duties_total": _count(Duty.objects.filter(standard=OuterRef("standard")), "standard"),
         "duties_signed": duties_signed_sql(),
         "ksbs_total": _count(KSB.objects.filter(standard=OuterRef("standard")), "standard"),
@@ -116,7 +117,9 @@ def derived_figures(row):
     start, end, target = row["start_date"], row["planned_end_date"], row["otj_target_hours"]
     return {
         "coverage": percent(row["ksbs_covered"], row["ksbs_total"]),
-        "review_due_on": review_due_on(start, row["agreed_next_review_on"]),
+        "review_due_on": review_due_on(
+            start, row["agreed_next_review_on"], row["review_interval_weeks"]
+        ),
         "behind_from": behind_from(row["accepted_hundredths"], target, start, end),
         "gateway_ready": gateway_ready(**figures),
     }

@@ -12,7 +12,7 @@ from standards.models import KSB
 from .files import check_attachment
 from .links import validate_evidence_url
 from .models import Evidence, ProgressReview
-from .rules import REVIEW_INTERVAL
+from .rules import review_interval
 
 
 class DateInput(forms.DateInput):
@@ -273,11 +273,14 @@ class ProgressReviewForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.apprenticeship = apprenticeship
         self.fields["next_due_on"].required = False
-        self.fields["next_due_on"].help_text = "Leave empty for 12 weeks after the date held."
+        # The organisation's interval proposes the next date (and fills it when left empty).
+        weeks = apprenticeship.organisation.review_interval_weeks
+        self.interval = review_interval(weeks)
+        self.fields["next_due_on"].help_text = f"Leave empty for {weeks} weeks after the date held."
         if not self.instance.pk:
             today = date.today()
             self.initial.setdefault("held_on", today)
-            self.initial.setdefault("next_due_on", today + REVIEW_INTERVAL)
+            self.initial.setdefault("next_due_on", today + self.interval)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -291,7 +294,7 @@ class ProgressReviewForm(forms.ModelForm):
         for field, error in errors.items():
             self.add_error(field, error)
         if not due and not errors:
-            cleaned_data["next_due_on"] = held + REVIEW_INTERVAL
+            cleaned_data["next_due_on"] = held + self.interval
             self.instance.next_due_on = cleaned_data["next_due_on"]
         return cleaned_data
 

@@ -1,6 +1,7 @@
 """People and the organisations they belong to."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -124,11 +125,48 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The key of the form it was set up from: a form sent twice makes one (core.once).
     submission_key = submission_key_column()
+    # The intervals its reminders and its rule book run on (its managers set them). The
+    # database has the defaults too, so rows written by code that predates them are valid.
+    review_interval_weeks = models.PositiveSmallIntegerField(
+        "progress review every (weeks)",
+        default=12,
+        db_default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="When a review agrees no next date, the next is due this many weeks on.",
+    )
+    evidence_waiting_days = models.PositiveSmallIntegerField(
+        "remind about evidence waiting for review after (working days)",
+        default=5,
+        db_default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="The mentor is reminded after this many working days, managers after twice.",
+    )
+    scan_interval_weeks = models.PositiveSmallIntegerField(
+        "review skills scan every (weeks)",
+        default=26,
+        db_default=26,
+        validators=[MinValueValidator(4), MaxValueValidator(104)],
+        help_text="A review scan is due this many weeks after the latest validated scan.",
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_interval_weeks__range=(1, 52)),
+                name="accounts_organisation_review_interval_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_waiting_days__range=(1, 30)),
+                name="accounts_organisation_evidence_waiting_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(scan_interval_weeks__range=(4, 104)),
+                name="accounts_organisation_scan_interval_range",
+            ),
+        ]
 
     def __str__(self):
         return self.name

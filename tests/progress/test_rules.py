@@ -7,13 +7,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import Apprenticeship
+from accounts.models import Apprenticeship, Organisation
 from progress.rules import GATEWAY_LINES, attention_reasons
 from progress.selectors import gateway_for, gateway_guard
-from progress.tally import tally_refresh
+from progress.tally import tally_check, tally_refresh
 from tests.dashboard_rows import dashboard_row, dashboard_rows
 from tests.factories import ApprenticeshipFactory, EvidenceFactory, ProgressReviewFactory, make_scan
 from tracker.models import DutySignOff
+from tracker.rules import next_review
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,28 @@ def test_needs_attention_python_and_sql_agree(acme, standard, case, reasons):
     )
     assert python == reasons == row.attention
     assert row.needs_attention is bool(reasons)
+
+
+@pytest.mark.parametrize(
+    ("weeks", "days_in", "overdue"),
+    [(4, 28, False), (4, 29, True), (20, 140, False), (20, 141, True), (12, 84, False)],
+)
+def test_review_overdue_on_the_organisations_interval_python_and_sql_agree(
+    acme, standard, weeks, days_in, overdue
+):
+    """With no review held, the next is due the organisation's interval after the start: the
+    stored due date (SQL side) and next_review (Python side) agree on any interval."""
+    Organisation.objects.filter(pk=acme.pk).update(review_interval_weeks=weeks)
+    apprenticeship = ApprenticeshipFactory(
+        organisation=acme, standard=standard, start_date=date.today() - timedelta(days=days_in)
+    )
+    apprenticeship = Apprenticeship.objects.select_related("organisation").get(pk=apprenticeship.pk)
+    row = dashboard_row(apprenticeship)
+    python = next_review(apprenticeship, None)
+    assert row.review_overdue is python.overdue is overdue
+    assert row.review_days == python.days == weeks * 7 - days_in
+    assert ("review overdue" in row.attention) is overdue
+    assert tally_check() == []
 
 
 # --- gateway --------------------------------------------------------------------------------------

@@ -259,8 +259,12 @@ def test_next_review_python_and_sql_agree(db, acme, standard, reviews, days_afte
     [(0, "due today"), (1, "due in 1 day"), (12, "due in 12 days")],
 )
 def test_next_review_labels(days, label):
+    class Organisation:
+        review_interval_weeks = REVIEW_INTERVAL.days // 7
+
     class Start:
         start_date = START
+        organisation = Organisation
 
     assert next_review(Start, None, START + REVIEW_INTERVAL - timedelta(days=days)).label == label
     late = next_review(Start, None, START + REVIEW_INTERVAL + timedelta(days=days or 2))

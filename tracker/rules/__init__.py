@@ -51,6 +51,7 @@ from .reviews import (
     overdue_q,
     review_days_sql,
     review_due_on,
+    review_interval,
 )
 from .waiting import waiting_days, waiting_label
 
@@ -90,6 +91,7 @@ __all__ = [
     "planned_days",
     "review_days_sql",
     "review_due_on",
+    "review_interval",
     "signed_off_duty_ids",
     "sum_hundredths",
     "target_met",

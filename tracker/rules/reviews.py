@@ -11,18 +11,28 @@ from core.db import DaysBetween
 
 from ..models import ProgressReview
 
-REVIEW_INTERVAL = timedelta(weeks=12)
+# The organisation's default interval between reviews (Organisation.review_interval_weeks).
+REVIEW_INTERVAL_WEEKS = 12
+REVIEW_INTERVAL = timedelta(weeks=REVIEW_INTERVAL_WEEKS)
 
 
-def next_review_due(start_date, latest_review):
+def review_interval(interval_weeks=None):
+    """The interval between reviews: the organisation's ``interval_weeks``, else the default."""
+    return timedelta(weeks=interval_weeks) if interval_weeks else REVIEW_INTERVAL
+
+
+def next_review_due(start_date, latest_review, interval_weeks=None):
     """When the next progress review is due: as agreed at the latest review (the one held last),
-    or REVIEW_INTERVAL after the start when there has been none."""
-    return review_due_on(start_date, latest_review.next_due_on if latest_review else None)
+    or the organisation's interval (``interval_weeks``) after the start when there has been
+    none."""
+    agreed = latest_review.next_due_on if latest_review else None
+    return review_due_on(start_date, agreed, interval_weeks)
 
 
-def review_due_on(start_date, agreed_next_due_on):
-    """next_review_due from the next date agreed at the latest review (None for no review)."""
-    return agreed_next_due_on or start_date + REVIEW_INTERVAL
+def review_due_on(start_date, agreed_next_due_on, interval_weeks=None):
+    """next_review_due from the next date agreed at the latest review (None for no review) and
+    the organisation's interval in weeks (None for the default)."""
+    return agreed_next_due_on or start_date + review_interval(interval_weeks)
 
 
 def is_overdue(days):
@@ -54,9 +64,11 @@ class NextReview:
 
 
 def next_review(apprenticeship, latest_review, today=None):
-    """The next review of ``apprenticeship`` given its latest review (or None)."""
+    """The next review of ``apprenticeship`` given its latest review (or None), on its
+    organisation's interval."""
     today = today or date.today()
-    due = next_review_due(apprenticeship.start_date, latest_review)
+    interval = apprenticeship.organisation.review_interval_weeks
+    due = next_review_due(apprenticeship.start_date, latest_review, interval)
     return NextReview(due_on=due, days=(due - today).days)
 
 

@@ -21,6 +21,7 @@ from ..services import TrackerError, progress_review_save, progress_review_sign
 REVIEWS = ProgressReview.objects.select_related(
     "apprenticeship__apprentice",
     "apprenticeship__standard",
+    "apprenticeship__organisation",
     "recorded_by",
     "employer_signed_by",
 )
