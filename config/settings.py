@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notify.context_processors.bell",
             ],
         },
     },
@@ -107,6 +109,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notify.context_processors.bell",
             ],
         },
     },
@@ -311,6 +314,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # `celery beat` runs these; the outbox flush also runs as `manage.py flush_outbox` from cron.
 CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0},
+    # Reminders once a day before the working day (each goes once per period whenever run).
+    "send-reminders": {
+        "task": "notify.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Digests go out early in the morning: daily ones every day, weekly ones on Mondays.
+    "send-digests": {"task": "notify.tasks.send_digests", "schedule": crontab(hour=7, minute=15)},
 }
 # Tries of an e-mail before it is given up as failed; waits between them double from a minute
 # up to OUTBOX_MAX_DELAY_MINUTES.

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("skillscan.urls")),
     path("", include("tracker.urls")),
     path("", include("progress.urls")),
+    path("", include("notify.urls")),
     path("admin/", admin.site.urls),
 ]

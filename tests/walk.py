@@ -79,6 +79,28 @@ def _duty(number):
     return lambda w: {"pk": w["apprenticeship"].pk, "number": number}
 
 
+def _notification(world):
+    """An inbox item of the apprentice about the world's apprenticeship."""
+    from notify.models import Notification
+
+    item = Notification.objects.filter(title="Walked").first()
+    if item is None:
+        item = Notification.objects.create(
+            recipient=world["users"]["apprentice"],
+            kind="evidence_accepted",
+            apprenticeship=world["apprenticeship"],
+            title="Walked",
+            url=world["apprenticeship"].get_absolute_url(),
+        )
+    return {"pk": item.pk}
+
+
+def _unsubscribe(world):
+    from notify.delivery import unsubscribe_token
+
+    return {"token": unsubscribe_token(world["users"]["mentor"], "evidence_submitted")}
+
+
 EVIDENCE_FORM = {
     "title": "Walked",
     # Today: within every apprenticeship of the world, whenever the walk runs.
@@ -151,6 +173,15 @@ URLS = {
     "accounts:organisation-create": (lambda w: {}, LoggedIn()),
     "skillscan:validation-queue": (lambda w: {}, LoggedIn()),
     "progress:evidence-queue": (lambda w: {}, LoggedIn()),
+    "notify:inbox": (lambda w: {}, LoggedIn()),
+    "notify:preferences": (lambda w: {}, LoggedIn()),
+    # POST only: whose item it is decides the POST (tests/notify/test_inbox.py).
+    "notify:inbox-read-all": (lambda w: {}, LoggedIn(405)),
+    "notify:notification-open": (_notification, LoggedIn(405)),
+    "notify:notification-read": (_notification, LoggedIn(405)),
+    "notify:notification-unread": (_notification, LoggedIn(405)),
+    # The signed link of an e-mail works for anyone who has it, logged in or not.
+    "notify:unsubscribe": (_unsubscribe, Public()),
     "admin:index": (lambda w: {}, Staff()),
     "admin:standards_standard_changelist": (lambda w: {}, Staff()),
     "admin:accounts_apprenticeship_changelist": (lambda w: {}, Staff()),
@@ -243,6 +274,19 @@ URLS = {
     # Acme Digital
     "accounts:organisation-detail": (_pk("acme"), On(Action.SEE_ORGANISATION, ORG)),
     "progress:organisation-moves": (_pk("acme"), On(Action.MOVE_STANDARD, ORG)),
+    "accounts:organisation-settings": (
+        _pk("acme"),
+        On(
+            Action.MANAGE_PEOPLE,
+            ORG,
+            post={
+                "review_interval_weeks": "12",
+                "evidence_waiting_days": "5",
+                "scan_interval_weeks": "26",
+            },
+            post_only=True,
+        ),
+    ),
     "accounts:apprentice-invite": (
         _pk("acme"),
         On(

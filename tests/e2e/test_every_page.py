@@ -44,6 +44,8 @@ def pages_for():
         reverse("standards:standard-list"),
         "/accounts/password/change/",
         "/accounts/email/",
+        reverse("notify:inbox"),
+        reverse("notify:preferences"),
     ]
     beginner = [
         reverse("skillscan:scan-rate", kwargs={"pk": draft.pk, "section": "s"}),
@@ -63,6 +65,8 @@ def pages_for():
         reverse("accounts:apprenticeship-edit", kwargs={"pk": pk}),
         reverse("accounts:apprenticeship-status", kwargs={"pk": pk}),
         reverse("accounts:organisation-create"),
+        reverse("notify:inbox"),
+        reverse("notify:preferences"),
     ]
     return {
         "apprentice@example.com": apprentice,

@@ -221,8 +221,8 @@ def test_invited_names_cost_no_query_per_row(
     caches["local"].clear()
     # As the pinned budget of tests/progress/test_dashboard.py: session, user, memberships,
     # stamps, counts, the page's ids, its rows (with the names), the organisations (no mentor
-    # here, so no query for the mentors).
-    with django_assert_num_queries(8):
+    # here, so no query for the mentors), the bell's unread count.
+    with django_assert_num_queries(9):
         rows = client.get(DASHBOARD).context["rows"]
     assert all(row.invited and row.apprentice for row in rows)
 

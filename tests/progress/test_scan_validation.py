@@ -289,7 +289,8 @@ def test_validation_page_queries_are_constant(
     scan = make_scan(sized, stage="review" if with_previous else "initial", status="submitted")
     client.force_login(mentor)
     # 8 for the scan, its ratings and the layout; the previous scan (and its ratings when there
-    # is one) and the accepted evidence; since issue 13 the KSBs' wording history.
-    with django_assert_num_queries(12 if with_previous else 11):
+    # is one) and the accepted evidence; since issue 13 the KSBs' wording history; since issue
+    # 15 the bell's unread count.
+    with django_assert_num_queries(13 if with_previous else 12):
         response = client.get(validate_url(scan))
     assert response.status_code == 200

@@ -260,7 +260,7 @@ def sized(request, acme, apprentice, mentor):
 def test_scan_page_queries_are_constant(client, sized, apprentice, django_assert_num_queries):
     scan = make_scan(sized, scores={})
     client.force_login(apprentice)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # 8 before the bell's unread count (issue 15)
         client.get(reverse("skillscan:scan-rate", kwargs={"pk": scan.pk, "section": "k"}))
 
 
@@ -269,15 +269,17 @@ def test_results_page_queries_are_constant(client, sized, mentor, django_assert_
     make_scan(sized, status="validated", created_at=earlier, submitted_at=earlier)
     scan = make_scan(sized, stage="review", status="submitted")
     client.force_login(mentor)
-    with django_assert_num_queries(12):  # +1 since issue 13: the KSBs' wording history
+    # +1 since issue 13: the KSBs' wording history; +1 since issue 15: the bell's count.
+    with django_assert_num_queries(13):
         client.get(scan.get_absolute_url())
 
 
 def test_validation_page_queries_are_constant(client, sized, mentor, django_assert_num_queries):
     scan = make_scan(sized, status="submitted")
     client.force_login(mentor)
-    # The previous scan and the evidence (progress's tests); since issue 13 the wording history.
-    with django_assert_num_queries(11):
+    # The previous scan and the evidence (progress's tests); since issue 13 the wording history;
+    # since issue 15 the bell's unread count.
+    with django_assert_num_queries(12):
         client.get(validate_url(scan))
 
 
@@ -285,7 +287,7 @@ def test_home_page_queries_are_constant(client, sized, apprentice, django_assert
     make_scan(sized, status="validated")
     make_scan(sized, stage="review", status="draft", scores={})
     client.force_login(apprentice)
-    with django_assert_num_queries(13):  # at most 15, as every tracker page
+    with django_assert_num_queries(14):  # at most 15, as every tracker page (the bell's too)
         client.get(sized.get_absolute_url())
 
 
