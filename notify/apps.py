@@ -7,4 +7,4 @@ class NotifyConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects to core.events.happened)
+        from . import checks, receivers  # noqa: F401  (registers the check, connects receivers)

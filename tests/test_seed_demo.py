@@ -279,7 +279,7 @@ def demo_world(debug):
 
 def test_no_demo_timestamp_is_in_the_future(demo_world):
     now = demo_world
-    for app in ("accounts", "skillscan", "tracker", "progress"):
+    for app in ("accounts", "skillscan", "tracker", "progress", "notify"):
         for model in apps.get_app_config(app).get_models():
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.DateTimeField):
@@ -397,3 +397,32 @@ def test_no_ksb_with_accepted_evidence_is_agreed_at_0_in_the_latest_scan(demo_wo
         assert all(agreed[ksb] > 0 for ksb in accepted), apprenticeship
         checked += 1
     assert checked == 32  # all but the beginner's draft and the one near gateway with no scan
+
+
+# --- each demo person has a believable inbox (issue 15) --------------------------------------
+
+
+def test_each_demo_person_but_the_admin_has_an_inbox_of_what_happened(demo_world):
+    from notify.models import Notification
+
+    for email in DEMO_EMAILS - {"admin@example.com"}:
+        user = User.objects.get(email=email)
+        inbox = Notification.objects.for_user(user)
+        assert inbox.exists(), email
+        for item in inbox:
+            assert item.url.startswith("/") and item.title, item
+            assert item.read_at is None or item.read_at >= item.created_at
+    mentor = User.objects.get(email="mentor@example.com")
+    assert Notification.objects.for_user(mentor).unread().exists()
+    # Told about their own apprentices only, never about Globex's.
+    globex = Apprenticeship.objects.get(organisation__name="Globex")
+    assert not Notification.objects.filter(recipient=mentor, apprenticeship=globex).exists()
+    assert "inbox items:" in seed()
+
+
+def test_a_second_seed_leaves_every_inbox_as_it_is(demo_world):
+    from notify.models import Notification
+
+    before = sorted(Notification.objects.values_list("pk", "read_at"))
+    assert "inbox items: 0." in seed()
+    assert sorted(Notification.objects.values_list("pk", "read_at")) == before

@@ -13,11 +13,12 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "skills.example.org",
+    "SITE_URL": "https://skills.example.org",
 }
 
 
 # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process; a deployment never has it.
-NOT_INHERITED = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+NOT_INHERITED = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def manage(*args, **env):

@@ -19,6 +19,7 @@ from demo.evidence import (
     save_reviews,
     save_sign_offs,
 )
+from demo.inbox import seed_inboxes
 from demo.scans import build_scan, improved, initial_scores, save_scans, with_evidence
 from progress.tally import tally_refresh
 from standards.models import Standard
@@ -94,9 +95,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             standard = self._standard()
             self.password_hash = make_password(password)
-            users = self._users(
-                [(email, name, is_superuser) for email, name, is_superuser in PEOPLE]
-            )
+            users = self._users(PEOPLE)
             organisations = {
                 name: Organisation.objects.get_or_create(name=name)[0] for name in (ACME, GLOBEX)
             }
@@ -127,9 +126,10 @@ class Command(BaseCommand):
             scans = self._scans(standard, users, today)
             # Bulk inserts send no signals: tally what was created in one pass.
             tally_refresh(Apprenticeship.objects.values_list("pk", flat=True))
+            inbox = seed_inboxes([email for _, email, _, _ in APPRENTICESHIPS])
         self.stdout.write(
-            f"Apprenticeships created: {created}; skills scans created: {scans}; "
-            f"evidence created: {evidence}; progress reviews created: {reviews}."
+            f"Apprenticeships created: {created}; skills scans created: {scans}; evidence "
+            f"created: {evidence}; progress reviews created: {reviews}; inbox items: {inbox}."
         )
         self._print_logins(password, apprentices)
 
@@ -381,8 +381,7 @@ class Command(BaseCommand):
         return count, save_reviews(reviews)
 
     def _print_logins(self, password, apprentices):
-        self.stdout.write("")
-        self.stdout.write(f"Demo logins (password {password}):")
+        self.stdout.write(f"\nDemo logins (password {password}):")
         roles = {
             "admin@example.com": "superuser, Django admin",
             **{email: f"{role}, {org}" for org, email, role in MEMBERS},
