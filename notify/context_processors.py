@@ -17,6 +17,8 @@ def unread_count(request):
             request._notify_unread = None
         else:
             unread = Notification.objects.for_user(user).unread()
+            # In the inbox's order: PostgreSQL then walks the person's own index (notify_inbox)
+            # and stops at the hundredth; unordered, it chose to scan everyone's items.
             request._notify_unread = unread[:BELL_CAP].count()
     return request._notify_unread
 
