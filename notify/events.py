@@ -24,6 +24,8 @@ def messages_for(kind, *, apprenticeship, about=None, actor=None, **details):
         recipients = _named(named, actor)
     elif item.kind == Kind.EVIDENCE_REPLY:
         recipients = _on_the_thread(apprenticeship, about, actor, item)
+    elif item.kind == Kind.REVIEW_SIGNED:
+        recipients = _with_the_signer(apprenticeship, about, actor, item)
     else:
         recipients = _holders(apprenticeship, item, actor)
     if not recipients:
@@ -33,7 +35,9 @@ def messages_for(kind, *, apprenticeship, about=None, actor=None, **details):
         Message(
             recipient=recipient,
             kind=item.kind,
-            title=words.title,
+            title=words.own_title
+            if words.own_title and recipient.pk == apprenticeship.apprentice_id
+            else words.title,
             body=words.body,
             url=words.url,
             apprenticeship=apprenticeship,
@@ -66,6 +70,16 @@ def _on_the_thread(apprenticeship, evidence, actor, item):
     employers = people_for(apprenticeship, (item.roles - {A}) | item.fallback, exclude=actor)
     return _unique(
         _holders(apprenticeship, item, actor) + [u for u in employers if u.pk in writers]
+    )
+
+
+def _with_the_signer(apprenticeship, review, actor, item):
+    """The entry's people, and whoever signed the review for the employer while they still
+    hold a role on the apprenticeship (a manager who signed where there is a mentor)."""
+    employers = people_for(apprenticeship, (item.roles - {A}) | item.fallback, exclude=actor)
+    return _unique(
+        _holders(apprenticeship, item, actor)
+        + [u for u in employers if u.pk == review.employer_signed_by_id]
     )
 
 

@@ -18,6 +18,9 @@ class Words:
     title: str
     body: str
     url: str
+    # The title the apprentice gets, about their own apprenticeship ("Your evidence ..."); the
+    # others' title when empty.
+    own_title: str = ""
 
 
 def _name(apprenticeship):
@@ -72,6 +75,7 @@ def scan_validated(apprenticeship, scan, actor, details):
         f"{_who(actor)} validated the {stage} skills scan {outcome}. The results show the "
         "agreed scores.",
         scan.get_absolute_url(),
+        f"Your {stage} skills scan is validated",
     )
 
 
@@ -99,6 +103,7 @@ def evidence_accepted(apprenticeship, evidence, actor, details):
         f"{_name(apprenticeship)}'s evidence {_quoted(evidence.title)} is accepted",
         _with_comment(f"{_who(actor)} accepted the evidence{counted}.", details.get("comment")),
         evidence.get_absolute_url(),
+        f"Your evidence {_quoted(evidence.title)} is accepted",
     )
 
 
@@ -110,6 +115,7 @@ def evidence_changes(apprenticeship, evidence, actor, details):
             details.get("comment"),
         ),
         evidence.get_absolute_url(),
+        f"Changes asked for on your evidence {_quoted(evidence.title)}",
     )
 
 
@@ -123,6 +129,7 @@ def evidence_reply(apprenticeship, evidence, actor, details):
         f"{_who(actor)} replied on {whose} evidence {_quoted(evidence.title)}",
         f"{_who(actor)} wrote: {details.get('comment', '')}",
         evidence.get_absolute_url(),
+        f"{_who(actor)} replied on your evidence {_quoted(evidence.title)}",
     )
 
 
@@ -135,6 +142,7 @@ def duty_signed_off(apprenticeship, sign_off, actor, details):
             sign_off.note,
         ),
         sign_off.get_absolute_url(),
+        f"Duty {duty.number} of your apprenticeship is signed off",
     )
 
 
@@ -144,6 +152,7 @@ def review_to_sign(apprenticeship, review, actor, details):
         f"{_who(actor)} recorded and signed the progress review. Read it, add your comments "
         "and sign it: once you have, it is locked.",
         review.get_absolute_url(),
+        f"Your progress review of {_day(review.held_on)} is ready for you to sign",
     )
 
 
@@ -153,6 +162,7 @@ def review_signed(apprenticeship, review, actor, details):
         f"The employer and the apprentice have both signed the review, so it is locked. The "
         f"next one is due by {_day(review.next_due_on)}.",
         review.get_absolute_url(),
+        f"Your progress review of {_day(review.held_on)} is signed by all",
     )
 
 
@@ -196,6 +206,7 @@ def status_changed(apprenticeship, change, actor, details):
         f"{_name(apprenticeship)}'s apprenticeship {_STATUS_WORDS[to]}",
         f"{sentence} The reason given: {reason}" if reason else sentence,
         url,
+        f"Your apprenticeship {_STATUS_WORDS[to]}",
     )
 
 

@@ -96,7 +96,7 @@ def test_a_validated_scan_tells_the_apprentice_how_many_disagreements(
     items = told("scan_validated")
     assert set(items) == {apprentice.email}
     item = items[apprentice.email]
-    assert item.title == "Alex Apprentice's initial skills scan is validated"
+    assert item.title == "Your initial skills scan is validated"
     assert "Mina Mentor validated the initial skills scan with 2 disagreements" in item.body
     assert_mailed(mailoutbox, item, reverse("skillscan:scan-results", kwargs={"pk": scan.pk}))
 
@@ -154,7 +154,7 @@ def test_accepted_evidence_tells_the_apprentice_with_the_ksbs_not_accepted(
     items = told("evidence_accepted")
     assert set(items) == {apprentice.email}
     item = items[apprentice.email]
-    assert item.title == "Alex Apprentice's evidence “Pipeline rebuild” is accepted"
+    assert item.title == "Your evidence “Pipeline rebuild” is accepted"
     assert item.body == (
         "Morgan Manager accepted the evidence (1 of its 2 KSBs accepted). Their comment: Good work."
     )
@@ -170,7 +170,7 @@ def test_changes_asked_for_tell_the_apprentice_with_the_comment(
     items = told("evidence_changes")
     assert set(items) == {apprentice.email} and not told("evidence_accepted")
     item = items[apprentice.email]
-    assert item.title == "Changes asked for on Alex Apprentice's evidence “Pipeline rebuild”"
+    assert item.title == "Changes asked for on your evidence “Pipeline rebuild”"
     assert "Their comment: Link the run." in item.body
     message = assert_mailed(mailoutbox, item, evidence.get_absolute_url())
     assert "Link the run." in message.body
@@ -203,7 +203,7 @@ def test_a_reply_by_the_mentor_tells_the_apprentice_not_the_mentor(
     evidence_comment(evidence=evidence, user=mentor, comment="Add the log.")
     (item,) = told("evidence_reply").values()
     assert item.recipient == apprentice
-    assert item.title == "Mina Mentor replied on Alex Apprentice's evidence “Pipeline rebuild”"
+    assert item.title == "Mina Mentor replied on your evidence “Pipeline rebuild”"
 
 
 def test_a_reply_without_a_mentor_tells_the_managers(

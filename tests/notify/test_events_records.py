@@ -40,7 +40,7 @@ def test_a_duty_signed_off_tells_the_apprentice(
     items = told("duty_signed_off")
     assert set(items) == {apprentice.email}
     item = items[apprentice.email]
-    assert item.title == "Duty 2 signed off for Alex Apprentice"
+    assert item.title == "Duty 2 of your apprenticeship is signed off"
     assert item.body.startswith("Mina Mentor signed off duty 2, “")
     assert item.body.endswith("Their comment: Seen it on the rota.")
     path = reverse("tracker:duty-detail", kwargs={"pk": apprenticeship.pk, "number": 2})
@@ -57,7 +57,7 @@ def test_a_review_signed_by_the_employer_waits_for_the_apprentice_then_tells_all
     assert set(items) == {apprentice.email}
     item = items[apprentice.email]
     held = f"{review.held_on:%-d %B %Y}"
-    assert item.title == f"Alex Apprentice's progress review of {held} is ready to sign"
+    assert item.title == f"Your progress review of {held} is ready for you to sign"
     assert "Mina Mentor recorded and signed the progress review" in item.body
     assert_mailed(mailoutbox, item, review.get_absolute_url())
     assert not told("review_signed")
@@ -158,8 +158,12 @@ def test_a_status_change_tells_everyone_on_it_but_who_made_it(
     apprenticeship_status_change(apprenticeship=apprenticeship, to=to, by=manager, reason="Why")
     items = told("status_changed")
     assert set(items) == {apprentice.email, mentor.email}
+    # The apprentice reads of their own apprenticeship; the mentor, of whose it is.
+    assert items[mentor.email].title == title
+    assert items[apprentice.email].title == title.replace(
+        "Alex Apprentice's apprenticeship", "Your apprenticeship"
+    )
     for item in items.values():
-        assert item.title == title
         assert item.body.endswith("The reason given: Why")
         assert_mailed(mailoutbox, item, apprenticeship.get_absolute_url())
 
@@ -184,7 +188,7 @@ def test_a_status_change_to_gateway_links_to_the_gateway_page(
         )
         if m.recipient == apprentice
     ]
-    assert message.title == "Alex Apprentice's apprenticeship is at gateway"
+    assert message.title == "Your apprenticeship is at gateway"
     assert message.url == reverse("progress:gateway", kwargs={"pk": apprenticeship.pk})
 
 
@@ -207,3 +211,19 @@ def test_a_pending_apprenticeship_withdrawn_names_the_invited_person(acme, stand
     (item,) = told("status_changed").values()
     assert item.recipient == second
     assert item.title == "Nia New's apprenticeship is withdrawn"
+
+
+def test_a_manager_who_signed_for_the_employer_hears_the_review_is_signed_by_all(
+    apprenticeship, apprentice, mentor, manager
+):
+    """The mentor is told as always; the manager who signed in their place is told too."""
+    review = ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=manager)
+    progress_review_sign(review=review, user=manager)
+    progress_review_sign(review=review, user=apprentice, comments="")
+    items = told("review_signed")
+    assert set(items) == {mentor.email, manager.email}
+    held = f"{review.held_on:%-d %B %Y}"
+    assert (
+        items[manager.email].title
+        == f"Alex Apprentice's progress review of {held} is signed by all"
+    )

@@ -256,7 +256,7 @@ def test_changes_requested_then_resubmitted_then_accepted_keeps_the_whole_story(
     assert submitted.to == ["mentor@example.com"]
     assert submitted.subject == f"Alex Apprentice submitted evidence “{draft.title}”"
     assert changes.to == ["apprentice@example.com"]
-    assert changes.subject == f"Changes asked for on Alex Apprentice's evidence “{draft.title}”"
+    assert changes.subject == f"Changes asked for on your evidence “{draft.title}”"
     assert "Link the pipeline run." in changes.body
     assert f"{settings.SITE_URL}{draft.get_absolute_url()}" in changes.body
 
