@@ -49,38 +49,33 @@ def messages_for(kind, *, apprenticeship, about=None, actor=None, **details):
 
 
 def _holders(apprenticeship, item, actor):
-    """The people holding the entry's roles. The apprentice always holds theirs, so where the
-    entry names the apprentice and a fallback, the fallback stands in for the employer's side
-    alone: with no mentor, the managers hear of it rather than nobody."""
+    """The people holding the entry's roles (its fallback standing in for a missing mentor:
+    notify.recipients decides)."""
     if apprenticeship is None:
         return []
-    if A in item.roles and item.fallback:
-        return _unique(
-            people_for(apprenticeship, {A}, exclude=actor)
-            + people_for(apprenticeship, item.roles - {A}, item.fallback, exclude=actor)
-        )
     return people_for(apprenticeship, item.roles, item.fallback, exclude=actor)
+
+
+def _with_employers(apprenticeship, item, actor, user_ids):
+    """The entry's people, and those of ``user_ids`` who still hold an employer's role on the
+    apprenticeship (a manager who wrote on the evidence or signed the review)."""
+    employers = people_for(apprenticeship, (item.roles - {A}) | item.fallback, exclude=actor)
+    return _unique(
+        _holders(apprenticeship, item, actor) + [u for u in employers if u.pk in user_ids]
+    )
 
 
 def _on_the_thread(apprenticeship, evidence, actor, item):
     """Everyone on a piece of evidence but the writer: the apprentice, the mentor (or the
-    managers without one), and any manager who has written on its thread, while they still
-    hold a role on the apprenticeship."""
+    managers without one), and any manager who has written on its thread."""
     writers = set(evidence.feedback.values_list("author_id", flat=True))
-    employers = people_for(apprenticeship, (item.roles - {A}) | item.fallback, exclude=actor)
-    return _unique(
-        _holders(apprenticeship, item, actor) + [u for u in employers if u.pk in writers]
-    )
+    return _with_employers(apprenticeship, item, actor, writers)
 
 
 def _with_the_signer(apprenticeship, review, actor, item):
-    """The entry's people, and whoever signed the review for the employer while they still
-    hold a role on the apprenticeship (a manager who signed where there is a mentor)."""
-    employers = people_for(apprenticeship, (item.roles - {A}) | item.fallback, exclude=actor)
-    return _unique(
-        _holders(apprenticeship, item, actor)
-        + [u for u in employers if u.pk == review.employer_signed_by_id]
-    )
+    """The entry's people, and whoever signed the review for the employer (a manager who
+    signed where there is a mentor)."""
+    return _with_employers(apprenticeship, item, actor, {review.employer_signed_by_id})
 
 
 def _named(users, actor):
