@@ -40,6 +40,7 @@ def test_manager_invites_and_the_apprentice_signs_up_and_sees_the_apprenticeship
     page.get_by_label("Planned end date").fill("2026-08-01")
     page.get_by_label("Mentor").select_option(label="Mina Mentor")
     page.get_by_role("button", name="Send invitation").click()
+    page.wait_for_load_state()
     assert page.get_by_role("alert").is_visible()
     assert "must be after the start date" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Apprentice's e-mail address").input_value() == "ann@example.com"

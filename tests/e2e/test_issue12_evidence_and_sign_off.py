@@ -168,6 +168,7 @@ def test_signing_off_a_duty_with_ksbs_unevidenced(
         log_in(page, "mentor@example.com")
         page.goto(f"/apprenticeships/{devops.pk}/duties/{DUTY}/")
         page.get_by_role("link", name="Sign off this duty").click()
+        page.wait_for_load_state()
         assert "7 of this duty's 11 KSBs have no accepted evidence" in page.content()
         assert_accessible(page)
         page.get_by_label("Note").fill("Shares what they learn with the whole team.")

@@ -58,6 +58,7 @@ def test_mentor_accepts_two_of_three_ksbs_and_the_apprentice_replies(
         mentor.set_viewport_size(DESKTOP)
 
         mentor.get_by_role("link", name="Blue-green deploy of the payments API").click()
+        mentor.wait_for_load_state()
         assert "(waiting 6 days)" in mentor.content()
         # Every KSB starts ticked; its reason box shows only once it is unticked.
         reason = mentor.get_by_label("Why K2 is not shown")
@@ -91,6 +92,7 @@ def test_mentor_accepts_two_of_three_ksbs_and_the_apprentice_replies(
     assert "not accepted: The write-up does not show the rollback" in ksbs.nth(1).inner_text()
     page.get_by_label("Your reply").fill("I tested it on staging: the run is linked now.")
     page.get_by_role("button", name="Send reply").click()
+    page.wait_for_load_state()
     assert "Reply added." in page.content()
     history = page.locator(".evidence-history > li")
     assert "Reply by" in history.last.inner_text()

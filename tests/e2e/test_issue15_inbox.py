@@ -81,6 +81,7 @@ def test_the_mentor_works_through_the_inbox(page, devops, mentor, assert_accessi
 
     # The unread filter is empty now.
     page.get_by_role("link", name="Unread", exact=True).click()
+    page.wait_for_load_state()
     assert page.get_by_text("Nothing unread.").is_visible()
 
     page.get_by_role("link", name="Choose what you are sent").click()

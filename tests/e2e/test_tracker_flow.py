@@ -57,6 +57,7 @@ def test_evidence_review_sign_off_and_hours(
         mentor.get_by_label("Ask for changes").check()
         mentor.get_by_label("Comment").fill("Add the two things you will try at work.")
         mentor.get_by_role("button", name="Send your review").click()
+        mentor.wait_for_load_state()
         assert "Changes requested" in mentor.content()
 
         page.goto(f"/apprenticeships/{devops.pk}/")
@@ -64,6 +65,7 @@ def test_evidence_review_sign_off_and_hours(
         assert_accessible(page)
         page.get_by_role("link", name="Meetup talk on platform engineering").first.click()
         page.get_by_role("link", name="Edit").click()
+        page.wait_for_load_state()
         assert "Add the two things you will try at work." in page.content()
         page.get_by_label("Description").fill(
             "Went to the meetup. At work I will try golden paths and a platform team charter."
@@ -85,6 +87,7 @@ def test_evidence_review_sign_off_and_hours(
         assert_accessible(mentor)
         mentor.get_by_label("Note").fill("Shares what they learn with the whole team.")
         mentor.get_by_role("button", name=f"Sign off duty {DUTY}").click()
+        mentor.wait_for_load_state()
         assert f"Duty {DUTY} signed off." in mentor.content()
         assert_accessible(mentor)
         assert mentor_context.errors == []
