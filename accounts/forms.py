@@ -72,12 +72,37 @@ class OrganisationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["review_interval_weeks", "evidence_waiting_days", "scan_interval_weeks"]
+        fields = [
+            "review_interval_weeks",
+            "evidence_waiting_days",
+            "scan_interval_weeks",
+            "decisions_by",
+            "safeguarding_lead",
+        ]
+        widgets = {"decisions_by": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.is_provider:
+            # The employer's intervals and choice apply to its apprenticeships; a provider
+            # names its designated safeguarding lead, one of its own people.
+            for name in self.Meta.fields[:-1]:
+                del self.fields[name]
+            lead = self.fields["safeguarding_lead"]
+            lead.queryset = User.objects.filter(
+                memberships__organisation=self.instance, is_active=True
+            ).order_by("full_name", "email")
+            lead.empty_label = "Nobody yet: the provider's managers are told"
+            lead.help_text = (
+                "Told at once of every safeguarding concern raised at a progress review; only "
+                "the provider's people see those concerns."
+            )
+            return
+        del self.fields["safeguarding_lead"]
         # The form says the model's bounds (not only "0 or more" of a positive field).
         for name, field in self.fields.items():
+            if name == "decisions_by":
+                continue
             limits = {type(v): v.limit_value for v in Organisation._meta.get_field(name).validators}
             field.min_value, field.max_value = limits[MinValueValidator], limits[MaxValueValidator]
             field.validators = [
@@ -250,6 +275,21 @@ class MemberInviteForm(InviteFormMixin, forms.Form):
         help_text="Managers see every apprenticeship of the organisation and invite people; "
         "mentors see the apprenticeships they mentor.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.organisation.is_provider:
+            # A provider has tutors where an employer has mentors.
+            field = self.fields["role"]
+            field.choices = [
+                (Membership.Role.MANAGER, "Manager"),
+                (Membership.Role.TUTOR, "Tutor"),
+            ]
+            field.initial = Membership.Role.TUTOR
+            field.help_text = (
+                "Managers see every apprenticeship the provider delivers, choose tutors and "
+                "invite people; tutors see the apprenticeships on their caseload."
+            )
 
     def clean_email(self):
         email = super().clean_email()

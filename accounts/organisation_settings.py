@@ -25,7 +25,7 @@ def organisation_settings_view(request, pk):
         return organisation_page(request, organisation, role, settings_form=form)
     organisation_settings_save(
         organisation=organisation,
-        **{name: form.cleaned_data[name] for name in REMINDER_SETTINGS},
+        **{name: form.cleaned_data[name] for name in REMINDER_SETTINGS if name in form.fields},
     )
-    messages.success(request, f"The reminder settings of {organisation} have been saved.")
+    messages.success(request, f"The settings of {organisation} have been saved.")
     return redirect(organisation)

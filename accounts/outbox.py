@@ -30,10 +30,21 @@ BROKER_ERRORS = (OperationalError, OSError)
 
 
 def queue_email(
-    *, kind, to, subject, body, html="", about=None, sender=None, from_email="", headers=None
+    *,
+    kind,
+    to,
+    subject,
+    body,
+    html="",
+    about=None,
+    sender=None,
+    from_email="",
+    headers=None,
+    attachments=None,
 ):
     """Write the e-mail to the outbox in the caller's transaction and enqueue its sending for
-    when the transaction commits (at once outside one): rolled back, it is never sent."""
+    when the transaction commits (at once outside one): rolled back, it is never sent.
+    ``attachments``: [{"filename", "content" (text), "mimetype"}]."""
     email = OutgoingEmail(
         kind=kind,
         to=", ".join(to),
@@ -42,6 +53,7 @@ def queue_email(
         body=body,
         html=html,
         headers=headers or {},
+        attachments=attachments or [],
         about=about,
         sender=sender if sender is not None and sender.pk else None,
         message_id=make_msgid(domain=_domain()),
@@ -137,12 +149,15 @@ def _message(email):
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
+    for attachment in email.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     return message
 
 
 def _forget_body(email):
     email.body = ""
     email.html = ""
+    email.attachments = []
 
 
 def send(pk, *, now=None):

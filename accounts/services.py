@@ -288,7 +288,13 @@ def sole_managed_organisations(user):
     ]
 
 
-REMINDER_SETTINGS = ("review_interval_weeks", "evidence_waiting_days", "scan_interval_weeks")
+REMINDER_SETTINGS = (
+    "review_interval_weeks",
+    "evidence_waiting_days",
+    "scan_interval_weeks",
+    "decisions_by",
+    "safeguarding_lead",
+)
 
 
 def organisation_settings_save(*, organisation, **settings):
@@ -299,17 +305,24 @@ def organisation_settings_save(*, organisation, **settings):
     3 s for an organisation of 10,000 apprenticeships on SQLite, for a setting seldom changed,
     so no background task: the new interval and the due dates it moves are seen together."""
     with transaction.atomic():
-        old_interval = (
+        old = (
             Organisation.objects.select_for_update()
-            .values_list("review_interval_weeks", flat=True)
+            .values_list("review_interval_weeks", "decisions_by")
             .get(pk=organisation.pk)
         )
-        for name in REMINDER_SETTINGS:
+        names = [name for name in REMINDER_SETTINGS if name in settings]
+        for name in names:
             setattr(organisation, name, settings[name])
+        lead = organisation.safeguarding_lead_id
+        if lead and not organisation.memberships.filter(user_id=lead).exists():
+            raise ValidationError(
+                {"safeguarding_lead": "The safeguarding lead must be one of the provider's people."}
+            )
         # The field validators say what the check constraints say, without a query each.
         organisation.full_clean(validate_constraints=False)
-        organisation.save(update_fields=REMINDER_SETTINGS)
-        if organisation.review_interval_weeks != old_interval:
+        organisation.save(update_fields=names)
+        # Who decides changes whose queues count the apprenticeships' evidence: the same.
+        if (organisation.review_interval_weeks, organisation.decisions_by) != old:
             ids = list(organisation.apprenticeships.values_list("pk", flat=True))
             apprenticeships_changed.send(sender=Apprenticeship, ids=ids)
     return organisation

@@ -24,6 +24,7 @@ from .forms import (
 )
 from .models import Apprenticeship, Invitation, Organisation, OutgoingEmail, User
 from .outbox import not_sent_warning, not_sent_words
+from .partnerships import partnership_rows
 from .permissions import Action, get_apprenticeship_for, get_organisation_for, may
 from .services import (
     InvitationError,
@@ -165,7 +166,13 @@ def organisation_page(request, organisation, role, *, settings_form=None):
         .annotate(email_status=OutgoingEmail.objects.latest_status_for(Invitation))
         .order_by("-sent_at")
     )
-    counts = organisation.apprenticeships.aggregate(
+    # A provider's own: the apprenticeships it delivers.
+    apprenticeships = (
+        organisation.delivered_apprenticeships
+        if organisation.is_provider
+        else organisation.apprenticeships
+    )
+    counts = apprenticeships.aggregate(
         total=Count("pk"),
         active=Count("pk", filter=Q(status=Apprenticeship.Status.ACTIVE)),
     )
@@ -179,6 +186,7 @@ def organisation_page(request, organisation, role, *, settings_form=None):
             "invitations": invitations,
             "counts": counts,
             "settings_form": settings_form,
+            "partnerships": partnership_rows(request.user, organisation, role),
         },
     )
 

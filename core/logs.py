@@ -90,7 +90,12 @@ def logging_config(log_format, level="INFO"):
         "root": {"handlers": ["console"], "level": level},
         # Django's own loggers write through this handler only: its default adds a plain console
         # handler with DEBUG on (every line twice, one of them without the id).
-        "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+        "loggers": {
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            # WeasyPrint narrates every step of every PDF at INFO; its warnings still show.
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
+        },
     }
 
 

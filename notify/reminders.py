@@ -112,6 +112,8 @@ def _tallies(today):
             "apprentice_email",
             "organisation",
             "mentor",
+            "provider",
+            "tutor",
             "status",
             "start_date",
             "latest_scan_status",

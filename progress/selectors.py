@@ -11,7 +11,7 @@ from django.db.models import Q, Subquery
 from django.urls import reverse
 
 from accounts.models import Apprenticeship
-from accounts.permissions import Action, may
+from accounts.permissions import Action, allowed, can_on, may
 from core.tables import url_for_each
 from skillscan.models import SkillScan
 from skillscan.selectors import duty_history_chart, one_decimal, scan_overview
@@ -107,6 +107,7 @@ def home_page(apprenticeship, role):
     context = {
         "apprenticeship": apprenticeship,
         "role": role,
+        "can": can_on(role, apprenticeship),
         "apprentice_name": str(apprenticeship.apprentice or "")
         or (invitation.full_name if invitation else "Invited apprentice"),
         "invitation": invitation,
@@ -242,7 +243,7 @@ def _employer_actions(context):
     apprenticeship, role = context["apprenticeship"], context["role"]
     pk = apprenticeship.pk
     actions = []
-    if may(role, Action.VALIDATE_SCAN):
+    if allowed(role, Action.VALIDATE_SCAN, apprenticeship):
         for scan in context["awaiting"][:1]:
             actions.append(
                 (
@@ -251,7 +252,7 @@ def _employer_actions(context):
                 )
             )
     waiting = context["evidence_waiting"]
-    if may(role, Action.DECIDE_EVIDENCE) and waiting:
+    if allowed(role, Action.DECIDE_EVIDENCE, apprenticeship) and waiting:
         pieces = "piece" if waiting == 1 else "pieces"
         actions.append(
             (

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
 from accounts.outbox import not_sent_warning
-from accounts.permissions import Action, get_apprenticeship_for, get_record_for
+from accounts.permissions import Action, can_on, get_apprenticeship_for, get_record_for
 from core.csv import csv_response
 from core.tables import paginate
 from standards.models import KSB
@@ -240,7 +240,12 @@ def scan_results_view(request, pk):
     results = scan_results(scan)
     older = older_version_rows(scan, results)
     rows = with_wordings(scan, [*results.rows, *older])
-    context = {"scan": scan, "apprenticeship": scan.apprenticeship, "role": role}
+    context = {
+        "scan": scan,
+        "apprenticeship": scan.apprenticeship,
+        "role": role,
+        "can": can_on(role, scan.apprenticeship),
+    }
     return render(
         request,
         "skillscan/scan_results.html",
@@ -290,7 +295,9 @@ def validation_queue(request):
     scans = (
         SkillScan.objects.filter(
             status=SkillScan.Status.SUBMITTED,
-            apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
+            apprenticeship__in=Apprenticeship.objects.decided_by(
+                request.user, Action.VALIDATE_SCAN
+            ),
         )
         .select_related("apprenticeship__apprentice", "apprenticeship__standard")
         .order_by("submitted_at", "pk")

@@ -169,7 +169,9 @@ def _validators(request, standard, nav, stamped):
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret:  # the page will set a new one
         return StandardPage(standard, nav, content_key, None, None, shared=False)
-    etag = _digest(page_key, user.pk, str(user), user.is_staff, user.is_employer, csrf_secret)
+    etag = _digest(
+        page_key, user.pk, str(user), user.is_staff, user.is_employer, user.is_provider, csrf_secret
+    )
     return StandardPage(standard, nav, content_key, f'W/"{etag}"', None, shared=False)
 
 

@@ -351,19 +351,49 @@ def world(
 ):
     from django.core.files.base import ContentFile
 
+    from accounts.partnerships import apprenticeship_tutor_change
     from tests.factories import (
         ApprenticeshipFactory,
         EvidenceFactory,
         MembershipFactory,
+        PartnershipFactory,
         ProgressReviewFactory,
+        ProviderFactory,
         invitation_with_token,
         make_scan,
     )
     from tracker.models import DutySignOff
 
+    northwind = ProviderFactory(name="Northwind Training")
+    PartnershipFactory(employer=acme, provider=northwind)
+    southwark = ProviderFactory(name="Southwark Skills")
+    PartnershipFactory(employer=acme, provider=southwark)
+    eastgate = ProviderFactory(name="Eastgate Academy")
+    westbrook = ProviderFactory(name="Westbrook College")  # no partnership: Acme may propose
+    provider_people = {}
+    for name, organisation, role in (
+        ("tutor", northwind, "tutor"),
+        ("provider_manager", northwind, "manager"),
+        ("former_tutor", northwind, "tutor"),
+        ("rival_provider_manager", southwark, "manager"),
+    ):
+        provider_people[name] = verified_user(f"{name.replace('_', '.')}@example.com", name)
+        MembershipFactory(user=provider_people[name], organisation=organisation, role=role)
     apprenticeship = ApprenticeshipFactory(
-        apprentice=apprentice, standard=standard, organisation=acme, mentor=mentor
+        apprentice=apprentice,
+        standard=standard,
+        organisation=acme,
+        mentor=mentor,
+        provider=northwind,
+        tutor=provider_people["former_tutor"],
     )
+    # The apprenticeship moved from one tutor's caseload to another's.
+    apprenticeship_tutor_change(
+        user=provider_people["provider_manager"],
+        apprenticeship=apprenticeship,
+        tutor=provider_people["tutor"],
+    )
+    apprenticeship.refresh_from_db()
     ApprenticeshipFactory(
         apprentice=other_apprentice, standard=standard, organisation=acme, mentor=manager
     )
@@ -382,6 +412,14 @@ def world(
     ksb = standard.ksbs.first()
     world = {
         "acme": acme,
+        "northwind": northwind,
+        "southwark": southwark,
+        "westbrook": westbrook,
+        # Eastgate Academy asks Acme for a partnership; Acme answers (the walk's accept).
+        "proposal": PartnershipFactory(
+            employer=acme, provider=eastgate, proposed_by=eastgate, accepted_at=None
+        ),
+        "partnership": northwind.employer_partnerships.get(employer=acme),
         "standard": standard,
         "apprenticeship": apprenticeship,
         "submitted": make_scan(apprenticeship, stage="initial", status="submitted"),
@@ -407,13 +445,15 @@ def world(
             "other_manager": other_manager,
             "superuser": superuser,
             "former_manager": former,
+            **provider_people,
         },
     }
     from accounts.permissions import role_of, role_on_organisation
     from tests.walk import USERS
 
-    for name, (on_apprenticeship, at_acme) in USERS.items():
+    for name, (on_apprenticeship, at_acme, at_northwind) in USERS.items():
         user = world["users"][name]
         assert role_of(user, apprenticeship) == on_apprenticeship, name
         assert role_on_organisation(user, acme) == at_acme, name
+        assert role_on_organisation(user, world["northwind"]) == at_northwind, name
     return world

@@ -6,7 +6,15 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.models import Apprenticeship, Invitation, Membership, Organisation, User, hash_token
+from accounts.models import (
+    Apprenticeship,
+    Invitation,
+    Membership,
+    Organisation,
+    Partnership,
+    User,
+    hash_token,
+)
 from skillscan.models import Rating, SkillScan
 from standards.models import KSB, Duty, Standard
 from tracker.models import Evidence, ProgressReview
@@ -83,6 +91,25 @@ class OrganisationFactory(DjangoModelFactory):
         model = Organisation
 
     name = factory.Sequence(lambda n: f"Employer {n} Ltd")
+
+
+class ProviderFactory(OrganisationFactory):
+    """A training provider."""
+
+    name = factory.Sequence(lambda n: f"Provider {n} Training")
+    kind = Organisation.Kind.PROVIDER
+
+
+class PartnershipFactory(DjangoModelFactory):
+    """An active partnership between an employer and a training provider."""
+
+    class Meta:
+        model = Partnership
+
+    employer = factory.SubFactory(OrganisationFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    proposed_by = factory.SelfAttribute("employer")
+    accepted_at = factory.LazyFunction(timezone.now)
 
 
 class MembershipFactory(DjangoModelFactory):

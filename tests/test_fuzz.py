@@ -609,7 +609,7 @@ PREFERENCE = ["manager", "mentor", "apprentice", "superuser"]
 
 
 def _role(need, walker):
-    on_apprenticeship, at_acme = USERS[walker]
+    on_apprenticeship, at_acme, _ = USERS[walker]
     return on_apprenticeship if need.scope == APP else at_acme
 
 
@@ -841,6 +841,8 @@ def _guard_gets(findings, guard, name, walker, path):
 READS_QUERY = {
     "progress:dashboard",
     "progress:dashboard-csv",
+    "progress:caseload",
+    "progress:caseload-csv",
     "progress:evidence-queue",
     "tracker:evidence-list",
     "skillscan:scan-history",

@@ -11,14 +11,17 @@ from tests.conftest import verified_user
 from tests.factories import PASSWORD, UserFactory
 from tests.walk import (
     APP,
+    EITHER_ORG,
     MISSING,
     PUBLIC_NAMES,
+    ROLES_ELSEWHERE,
     TAKEN_ELSEWHERE,
     URLS,
     USERS,
     WALKERS,
     LoggedIn,
     On,
+    Own,
     Public,
     Staff,
     missing_kwargs,
@@ -143,6 +146,7 @@ def test_every_role_has_someone_in_the_walk():
 def test_every_action_is_taken_by_some_url_of_the_walk():
     covered = {need.action for _, need in URLS.values() if isinstance(need, On)}
     covered |= {need.post_action for _, need in URLS.values() if isinstance(need, On)}
+    covered |= {need.action for _, need in URLS.values() if isinstance(need, Own)}
     missing = set(Action) - covered - set(TAKEN_ELSEWHERE)
     assert not missing, f"give these actions a URL in the walk: {missing}"
 
@@ -154,8 +158,16 @@ def client_as(client, world, walker):
 
 
 def _role(need, walker):
-    on_apprenticeship, at_acme = USERS[walker]
-    return on_apprenticeship if need.scope == APP else at_acme
+    on_apprenticeship, at_acme, at_northwind = USERS[walker]
+    if need.scope == APP:
+        return on_apprenticeship
+    if need.scope == EITHER_ORG:
+        # A partnership's page: the role at either of its organisations that may act, else
+        # the one held.
+        held = [role for role in (at_acme, at_northwind) if role]
+        acting = [role for role in held if may(role, need.action)]
+        return (acting or held or [None])[0]
+    return at_acme
 
 
 def expected_get(need, walker):
@@ -168,6 +180,9 @@ def expected_get(need, walker):
         return need.status
     if isinstance(need, Staff):
         return 200 if USERS[walker][0] == Role.ADMIN else 302
+    if isinstance(need, Own):
+        held = [role for role in (*USERS[walker], ROLES_ELSEWHERE.get(walker)) if role]
+        return need.get_status if any(may(role, need.action) for role in held) else 403
     if need.post_only:
         return 405
     role = _role(need, walker)

@@ -17,21 +17,31 @@ from accounts.permissions import Action, Role
 # the list of actions taken elsewhere) covers it.
 
 A, MEN, MAN, ADM = Role.APPRENTICE, Role.MENTOR, Role.MANAGER, Role.ADMIN
-# name -> (role on the apprenticeship, role at Acme Digital)
+TUT, PM = Role.TUTOR, Role.PROVIDER_MANAGER
+# name -> (role on the apprenticeship, role at Acme Digital, role at Northwind Training, the
+# training provider that delivers it, in an active partnership with Acme)
 USERS = {
     # The apprentice is also a manager of Acme: nobody supervises themselves.
-    "apprentice": (A, MAN),
-    "mentor": (MEN, MEN),
-    "manager": (MAN, MAN),
-    "superuser": (ADM, ADM),
-    "other_apprentice": (None, None),
-    "other_manager": (None, None),
-    "former_manager": (None, None),  # their membership of Acme was deleted
+    "apprentice": (A, MAN, None),
+    "mentor": (MEN, MEN, None),
+    "manager": (MAN, MAN, None),
+    "superuser": (ADM, ADM, ADM),
+    "other_apprentice": (None, None, None),
+    "other_manager": (None, None, None),
+    "former_manager": (None, None, None),  # their membership of Acme was deleted
+    "tutor": (TUT, None, TUT),
+    "provider_manager": (PM, None, PM),
+    # A tutor of Northwind whose caseload the apprenticeship left (moved to "tutor").
+    "former_tutor": (None, None, TUT),
+    # A manager of another provider also in partnership with Acme, not delivering this one.
+    "rival_provider_manager": (None, None, None),
 }
 WALKERS = ["anonymous", *USERS]
 # Actions no URL takes through this walk, and where they are tested instead.
 TAKEN_ELSEWHERE = {
     Action.JOIN: "accepting an invitation, which the invitation decides (test_invitations)",
+    Action.COUNTERSIGN_REVIEW: "the apprentice's prompt to sign a review on their home page "
+    "(progress.selectors); the signature itself needs SIGN_REVIEW (test_review_three_parties)",
 }
 
 
@@ -53,6 +63,26 @@ class Staff:
     pass
 
 
+# Roles walkers hold at organisations outside the world's apprenticeship, Acme and Northwind
+# (what an Own page reads besides USERS).
+ROLES_ELSEWHERE = {"rival_provider_manager": PM}
+
+
+@dataclass(frozen=True)
+class Own:
+    """A page of the user's own work across apprenticeships that only some roles have (the
+    caseload): success when a role the walker holds (on the world's apprenticeship or at Acme
+    Digital, or elsewhere: ROLES_ELSEWHERE) may take ``action``, else 403. Its other fields
+    read as a GET-only On's."""
+
+    action: Action
+    scope: str = "own"
+    post: object = None
+    post_only: bool = False
+    post_action: Action | None = None
+    get_status: int = 200
+
+
 @dataclass(frozen=True)
 class On:
     """A page of the world's apprenticeship (``scope`` "apprenticeship") or of Acme Digital
@@ -69,6 +99,7 @@ class On:
 
 APP = "apprenticeship"
 ORG = "organisation"
+EITHER_ORG = "either"  # a page of the partnership of Acme and Northwind: either side's role
 
 
 def _pk(name):
@@ -116,6 +147,24 @@ REVIEW_FORM = {
     "progress": "Fine.",
     "actions": "More.",
 }
+
+
+SCHEDULE_FORM = {
+    "scheduled_for": "2030-03-04T10:30",
+    "duration_minutes": "60",
+    "location": "Acme office",
+    "attendees": "",
+}
+
+
+def _review_action(world):
+    """The world's review and an agreed action of it."""
+    from tracker.models import ReviewAction
+
+    action, _ = ReviewAction.objects.get_or_create(
+        review=world["review"], text="Walk", owner="employer", due_on=date(2030, 1, 1)
+    )
+    return {"pk": world["review"].pk, "action_pk": action.pk}
 
 
 def sign_off_form(world):
@@ -167,6 +216,8 @@ URLS = {
     "progress:start": (lambda w: {}, LoggedIn(302)),
     "progress:dashboard": (lambda w: {}, LoggedIn()),
     "progress:dashboard-csv": (lambda w: {}, LoggedIn()),
+    "progress:caseload": (lambda w: {}, Own(Action.SEE_CASELOAD)),
+    "progress:caseload-csv": (lambda w: {}, Own(Action.SEE_CASELOAD)),
     "accounts:get-started": (lambda w: {}, LoggedIn()),
     "accounts:profile": (lambda w: {}, LoggedIn()),
     "accounts:account-delete": (lambda w: {}, LoggedIn()),
@@ -200,6 +251,10 @@ URLS = {
     "progress:portfolio": (_pk("apprenticeship"), On(Action.EXPORT)),
     "progress:portfolio-csv": (_pk("apprenticeship"), On(Action.EXPORT)),
     "progress:apprenticeship-move": (_pk("apprenticeship"), On(Action.MOVE_STANDARD)),
+    "progress:review-prefill": (
+        _pk("review"),
+        On(Action.RECORD_REVIEW, post={}, post_only=True),
+    ),
     "accounts:apprenticeship-edit": (
         _pk("apprenticeship"),
         On(
@@ -212,6 +267,14 @@ URLS = {
                 "otj_target_hours": "",
             },
         ),
+    ),
+    "accounts:apprenticeship-provider": (
+        _pk("apprenticeship"),
+        On(Action.EDIT_APPRENTICESHIP, post=lambda w: {"provider": w["southwark"].pk}),
+    ),
+    "accounts:apprenticeship-tutor": (
+        _pk("apprenticeship"),
+        On(Action.ASSIGN_TUTOR, post=lambda w: {"tutor": w["users"]["former_tutor"].pk}),
     ),
     "accounts:apprenticeship-status": (
         _pk("apprenticeship"),
@@ -262,14 +325,39 @@ URLS = {
         _pk("apprenticeship"),
         On(Action.RECORD_REVIEW, post=REVIEW_FORM),
     ),
-    "tracker:progress-review-detail": (
-        _pk("review"),
-        On(Action.VIEW, post={"comments": "Walk"}, post_action=Action.COUNTERSIGN_REVIEW),
-    ),
+    "tracker:progress-review-detail": (_pk("review"), On(Action.VIEW)),
     "tracker:progress-review-update": (_pk("review"), On(Action.RECORD_REVIEW, post=REVIEW_FORM)),
     "tracker:progress-review-sign": (
         _pk("review"),
-        On(Action.RECORD_REVIEW, post={}, post_only=True),
+        On(Action.SIGN_REVIEW, post={"agree": "on"}, post_only=True),
+    ),
+    "tracker:progress-review-schedule": (
+        _pk("apprenticeship"),
+        On(Action.RECORD_REVIEW, post=SCHEDULE_FORM),
+    ),
+    # The world's review has been held: it can no longer move (a redirect with a message).
+    "tracker:progress-review-reschedule": (
+        _pk("review"),
+        On(Action.RECORD_REVIEW, post=SCHEDULE_FORM, get_status=302),
+    ),
+    # The world's review is not signed (no PDF) and was not scheduled (no .ics): a 404 after
+    # the permission check.
+    "tracker:progress-review-pdf": (_pk("review"), On(Action.VIEW, get_status=404)),
+    "tracker:progress-review-ics": (_pk("review"), On(Action.VIEW, get_status=404)),
+    "tracker:progress-review-action-create": (
+        _pk("review"),
+        On(
+            Action.RECORD_REVIEW,
+            post={"text": "Walk", "owner": "employer", "due_on": date.today().isoformat()},
+        ),
+    ),
+    "tracker:progress-review-action-state": (
+        _review_action,
+        On(Action.RECORD_REVIEW, post={"state": "done"}, post_only=True),
+    ),
+    "tracker:progress-review-concern-create": (
+        _pk("review"),
+        On(Action.SEE_SAFEGUARDING, post={"note": "Walk"}),
     ),
     # Acme Digital
     "accounts:organisation-detail": (_pk("acme"), On(Action.SEE_ORGANISATION, ORG)),
@@ -283,6 +371,7 @@ URLS = {
                 "review_interval_weeks": "12",
                 "evidence_waiting_days": "5",
                 "scan_interval_weeks": "26",
+                "decisions_by": "either",
             },
             post_only=True,
         ),
@@ -302,6 +391,24 @@ URLS = {
             ORG,
             post={"email": "new.member@example.com", "full_name": "New", "role": "mentor"},
         ),
+    ),
+    "accounts:partnership-propose": (
+        _pk("acme"),
+        On(
+            Action.MANAGE_PARTNERSHIPS,
+            ORG,
+            post=lambda w: {"provider": w["westbrook"].pk},
+        ),
+    ),
+    # Eastgate Academy proposed; Acme answers.
+    "accounts:partnership-accept": (
+        _pk("proposal"),
+        On(Action.MANAGE_PARTNERSHIPS, ORG, post={}, post_only=True),
+    ),
+    # Acme and Northwind's: either side may end it.
+    "accounts:partnership-end": (
+        _pk("partnership"),
+        On(Action.MANAGE_PARTNERSHIPS, EITHER_ORG, post={}),
     ),
     "accounts:invitation-resend": (
         _pk("invitation"),

@@ -3,10 +3,12 @@ from .apprenticeships import (
     ApprenticeshipQuerySet,
     StatusChange,
     StatusWriteError,
+    TutorChange,
     apprenticeships_changed,
 )
 from .invitations import INVITATION_VALID_DAYS, Invitation, InvitationQuerySet, hash_token
 from .outbox import OutgoingEmail, OutgoingEmailQuerySet
+from .partnerships import Partnership, PartnershipQuerySet
 from .people import Membership, Organisation, OrganisationQuerySet, User, UserManager
 
 __all__ = [
@@ -20,8 +22,11 @@ __all__ = [
     "OrganisationQuerySet",
     "OutgoingEmail",
     "OutgoingEmailQuerySet",
+    "Partnership",
+    "PartnershipQuerySet",
     "StatusChange",
     "StatusWriteError",
+    "TutorChange",
     "User",
     "UserManager",
     "apprenticeships_changed",

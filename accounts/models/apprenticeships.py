@@ -49,11 +49,18 @@ class ApprenticeshipQuerySet(models.QuerySet):
 
         return self.filter(apprenticeships_where(user, EMPLOYER))
 
+    def decided_by(self, user, action):
+        """The apprenticeships on which ``user`` may take ``action`` (validate scans, decide
+        evidence): the employer's people and the provider's, as the employer chose."""
+        from ..permissions import deciders_where
+
+        return self.filter(deciders_where(user, action))
+
     def for_list(self):
         """What a list row shows, in a constant number of queries (the name of the person
         invited included, for a pending apprenticeship: see ``person``)."""
         return self.select_related(
-            "apprentice", "standard", "organisation", "mentor"
+            "apprentice", "standard", "organisation", "mentor", "provider", "tutor"
         ).with_invited_name()
 
     def with_invited_name(self):
@@ -103,6 +110,23 @@ class Apprenticeship(models.Model):
         null=True,
         blank=True,
         related_name="mentored_apprenticeships",
+    )
+    # The training provider that delivers it (none for an employer-provider or an employer
+    # alone) and the provider's tutor whose caseload it is on.
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivered_apprenticeships",
+        verbose_name="training provider",
+    )
+    tutor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tutored_apprenticeships",
     )
     start_date = models.DateField()
     planned_end_date = models.DateField()
@@ -164,6 +188,21 @@ class Apprenticeship(models.Model):
                 name="accounts_apprenticeship_not_own_mentor",
                 violation_error_message="An apprentice cannot be their own mentor.",
             ),
+            models.CheckConstraint(
+                condition=~Q(tutor=models.F("apprentice")),
+                name="accounts_apprenticeship_not_own_tutor",
+                violation_error_message="An apprentice cannot be their own tutor.",
+            ),
+            models.CheckConstraint(
+                condition=Q(tutor__isnull=True) | Q(provider__isnull=False),
+                name="accounts_apprenticeship_tutor_needs_provider",
+                violation_error_message="Only an apprenticeship with a training provider has a "
+                "tutor.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "status"], name="accounts_app_provider"),
+            models.Index(fields=["tutor"], name="accounts_app_tutor"),
         ]
 
     def __str__(self):
@@ -260,6 +299,46 @@ class Apprenticeship(models.Model):
     def month_of_programme(self, today=None):
         """1-based month of the programme today (0 before the start), capped at the duration."""
         return month_of_programme(self.start_date, self.planned_end_date, today or date.today())
+
+
+class TutorChange(models.Model):
+    """A change of an apprenticeship's training provider or tutor: kept for good, so the
+    caseload a tutor had, and who moved it, can be told."""
+
+    apprenticeship = models.ForeignKey(
+        Apprenticeship, on_delete=models.CASCADE, related_name="tutor_changes"
+    )
+    old_provider = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new_provider = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    old_tutor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    new_tutor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.old_tutor or 'no tutor'} -> {self.new_tutor or 'no tutor'}"
+
+    def describe(self):
+        """The change in words, as the apprenticeship's history shows it."""
+        parts = []
+        if self.old_provider_id != self.new_provider_id:
+            parts.append(
+                f"training provider {self.old_provider or 'none'} → {self.new_provider or 'none'}"
+            )
+        if self.old_tutor_id != self.new_tutor_id:
+            parts.append(f"tutor {self.old_tutor or 'none'} → {self.new_tutor or 'none'}")
+        return ", ".join(parts) or "no change"
 
 
 class StatusChange(models.Model):

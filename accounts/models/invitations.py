@@ -108,7 +108,7 @@ class Invitation(models.Model):
         ordering = ["-sent_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="member", role__in=["manager", "mentor"])
+                condition=Q(kind="member", role__in=["manager", "mentor", "tutor"])
                 | Q(kind="apprentice", role=""),
                 name="accounts_invitation_role_matches_kind",
             ),

@@ -63,6 +63,9 @@ class OutgoingEmail(models.Model):
     html = models.TextField(blank=True)
     # Extra headers, such as a notification's List-Unsubscribe and List-Unsubscribe-Post.
     headers = models.JSONField(default=dict, blank=True)
+    # Text attachments, such as a review's calendar invitation: [{"filename", "content",
+    # "mimetype"}]. Forgotten with the body once sent.
+    attachments = models.JSONField(default=list, blank=True)
     content_type = models.ForeignKey(
         ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -86,19 +86,54 @@ class User(AbstractUser):
         return self.full_name
 
     @cached_property
-    def organisation_roles(self):
-        """{organisation id: "manager" or "mentor"}: this user's memberships, read once for the
-        request the user object belongs to (what they see, and the navigation, ask it)."""
-        return dict(
+    def _memberships(self):
+        """[(organisation id, role, organisation kind)]: this user's memberships, read once for
+        the request the user object belongs to (what they see, and the navigation, ask it)."""
+        return list(
             Membership.objects.filter(user_id=self.pk)
             .order_by()
-            .values_list("organisation_id", "role")
+            .values_list("organisation_id", "role", "organisation__kind")
         )
 
     @cached_property
+    def organisation_roles(self):
+        """{organisation id: "manager", "mentor" or "tutor"}: this user's memberships."""
+        return {pk: role for pk, role, _kind in self._memberships}
+
+    @cached_property
+    def provider_roles(self):
+        """{provider organisation id: "manager" or "tutor"}: the memberships at training
+        providers (a "manager" there is a provider manager)."""
+        return {
+            pk: role for pk, role, kind in self._memberships if kind == Organisation.Kind.PROVIDER
+        }
+
+    @cached_property
+    def partner_employers(self):
+        """{provider organisation id: frozenset of the employers it is in an active partnership
+        with}, for the providers this user belongs to: one query, only for provider people."""
+        if not self.provider_roles:
+            return {}
+        from .partnerships import Partnership
+
+        partners = {pk: set() for pk in self.provider_roles}
+        rows = Partnership.objects.active().filter(provider_id__in=list(partners))
+        for provider_id, employer_id in rows.values_list("provider_id", "employer_id"):
+            partners[provider_id].add(employer_id)
+        return {pk: frozenset(ids) for pk, ids in partners.items()}
+
+    @cached_property
     def is_employer(self):
-        """A manager or mentor somewhere (or a superuser): the navigation shows employer pages."""
-        return self.is_superuser or bool(self.organisation_roles)
+        """A manager or mentor at an employer (or a superuser): the navigation shows employer
+        pages."""
+        return self.is_superuser or any(
+            kind == Organisation.Kind.EMPLOYER for _pk, _role, kind in self._memberships
+        )
+
+    @cached_property
+    def is_provider(self):
+        """A tutor or manager at a training provider: the navigation shows the caseload."""
+        return bool(self.provider_roles)
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
@@ -119,9 +154,43 @@ class OrganisationQuerySet(models.QuerySet):
 
 
 class Organisation(models.Model):
-    """An employer. Its managers see every apprenticeship of it; its mentors those they mentor."""
+    """An employer or a training provider. An employer's managers see every apprenticeship of
+    it, its mentors those they mentor; a provider's managers see every apprenticeship it
+    delivers for an employer it is in partnership with, its tutors those on their caseload."""
+
+    class Kind(models.TextChoices):
+        EMPLOYER = "employer", "Employer"
+        PROVIDER = "provider", "Training provider"
+
+    class DecisionsBy(models.TextChoices):
+        EMPLOYER = "employer", "The employer (mentor or manager)"
+        PROVIDER = "provider", "The training provider (tutor or provider manager)"
+        EITHER = "either", "Either of them"
 
     name = models.CharField(max_length=200, validators=[no_bidi_controls])
+    kind = models.CharField(
+        max_length=10, choices=Kind, default=Kind.EMPLOYER, db_default=Kind.EMPLOYER
+    )
+    # An employer's choice: who validates scans, decides evidence and signs off duties on its
+    # apprenticeships that a provider delivers (accounts.permissions applies it).
+    decisions_by = models.CharField(
+        "who validates scans, decides evidence and signs off duties",
+        max_length=10,
+        choices=DecisionsBy,
+        default=DecisionsBy.EITHER,
+        db_default=DecisionsBy.EITHER,
+        help_text="For apprenticeships a training provider delivers; without a provider the "
+        "employer always decides.",
+    )
+    # A provider's designated safeguarding lead: told of every concern raised at a review.
+    safeguarding_lead = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="designated safeguarding lead",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # The key of the form it was set up from: a form sent twice makes one (core.once).
     submission_key = submission_key_column()
@@ -166,6 +235,14 @@ class Organisation(models.Model):
                 condition=Q(scan_interval_weeks__range=(4, 104)),
                 name="accounts_organisation_scan_interval_range",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["employer", "provider"]),
+                name="accounts_organisation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(decisions_by__in=["employer", "provider", "either"]),
+                name="accounts_organisation_decisions_by_valid",
+            ),
         ]
 
     def __str__(self):
@@ -174,13 +251,18 @@ class Organisation(models.Model):
     def get_absolute_url(self):
         return reverse("accounts:organisation-detail", kwargs={"pk": self.pk})
 
+    @property
+    def is_provider(self):
+        return self.kind == self.Kind.PROVIDER
+
 
 class Membership(models.Model):
     """A person's role at an organisation."""
 
     class Role(models.TextChoices):
         MANAGER = "manager", "Manager"
-        MENTOR = "mentor", "Mentor"
+        MENTOR = "mentor", "Mentor"  # at an employer
+        TUTOR = "tutor", "Tutor"  # at a training provider
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
@@ -197,7 +279,8 @@ class Membership(models.Model):
                 name="accounts_membership_user_organisation_unique",
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["manager", "mentor"]), name="accounts_membership_role_valid"
+                condition=Q(role__in=["manager", "mentor", "tutor"]),
+                name="accounts_membership_role_valid",
             ),
         ]
 

@@ -12,12 +12,17 @@ from accounts.services import organisation_settings_save
 from progress.models import Tally
 from progress.tally import tally_check
 from tests.factories import ApprenticeshipFactory, ProgressReviewFactory
-from tracker.forms import ProgressReviewForm
+from tracker.review_forms import ProgressReviewForm
 from tracker.rules import next_review
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"review_interval_weeks": "8", "evidence_waiting_days": "3", "scan_interval_weeks": "52"}
+GOOD = {
+    "review_interval_weeks": "8",
+    "evidence_waiting_days": "3",
+    "scan_interval_weeks": "52",
+    "decisions_by": "either",
+}
 
 
 def _url(organisation):
@@ -44,7 +49,7 @@ def test_a_manager_saves_the_settings(client, acme, manager):
     client.force_login(manager)
     response = client.post(_url(acme), GOOD, follow=True)
     assert response.redirect_chain == [(acme.get_absolute_url(), 302)]
-    assert "The reminder settings of Acme Digital have been saved." in response.content.decode()
+    assert "The settings of Acme Digital have been saved." in response.content.decode()
     acme.refresh_from_db()
     assert (acme.review_interval_weeks, acme.evidence_waiting_days, acme.scan_interval_weeks) == (
         8,

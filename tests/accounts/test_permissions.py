@@ -15,6 +15,7 @@ from accounts.models import Apprenticeship, Membership, Organisation
 from accounts.permissions import (
     EMPLOYER,
     PERMISSIONS,
+    PROVIDER,
     Action,
     NotAllowed,
     Role,
@@ -45,28 +46,34 @@ from tracker.models import Evidence
 pytestmark = pytest.mark.django_db
 
 A, MEN, MAN, ADM = Role.APPRENTICE, Role.MENTOR, Role.MANAGER, Role.ADMIN
+TUT, PM = Role.TUTOR, Role.PROVIDER_MANAGER
 
 # The table, written out once more by hand: a change to the rules must change this too.
 EXPECTED = {
-    Action.VIEW: {A, MEN, MAN, ADM},
-    Action.EXPORT: {A, MEN, MAN, ADM},
+    Action.VIEW: {A, MEN, MAN, TUT, PM, ADM},
+    Action.EXPORT: {A, MEN, MAN, TUT, PM, ADM},
     Action.RATE: {A},
     Action.SUBMIT_SCAN: {A},
-    Action.VALIDATE_SCAN: {MEN, MAN, ADM},
+    Action.VALIDATE_SCAN: {MEN, MAN, TUT, PM, ADM},
     Action.LOG_EVIDENCE: {A},
-    Action.DECIDE_EVIDENCE: {MEN, MAN, ADM},
+    Action.DECIDE_EVIDENCE: {MEN, MAN, TUT, PM, ADM},
     Action.WITHDRAW_EVIDENCE: {A},
-    Action.COMMENT_ON_EVIDENCE: {A, MEN, MAN, ADM},
-    Action.SIGN_OFF_DUTY: {MEN, MAN, ADM},
-    Action.RECORD_REVIEW: {MEN, MAN, ADM},
+    Action.COMMENT_ON_EVIDENCE: {A, MEN, MAN, TUT, PM, ADM},
+    Action.SIGN_OFF_DUTY: {MEN, MAN, TUT, PM, ADM},
+    Action.RECORD_REVIEW: {MEN, MAN, TUT, PM, ADM},
     Action.COUNTERSIGN_REVIEW: {A},
     Action.EDIT_APPRENTICESHIP: {MAN, ADM},
-    Action.MARK_GATEWAY: {MEN, MAN, ADM},
+    Action.MARK_GATEWAY: {MEN, MAN, TUT, PM, ADM},
     Action.CHANGE_STATUS: {MAN, ADM},
     Action.MOVE_STANDARD: {MAN, ADM},
     Action.JOIN: {A},
-    Action.SEE_ORGANISATION: {MEN, MAN, ADM},
-    Action.MANAGE_PEOPLE: {MAN, ADM},
+    Action.SIGN_REVIEW: {A, MEN, MAN, TUT, PM},
+    Action.SEE_SAFEGUARDING: {TUT, PM, ADM},
+    Action.ASSIGN_TUTOR: {PM, ADM},
+    Action.SEE_ORGANISATION: {MEN, MAN, TUT, PM, ADM},
+    Action.MANAGE_PEOPLE: {MAN, PM, ADM},
+    Action.MANAGE_PARTNERSHIPS: {MAN, PM, ADM},
+    Action.SEE_CASELOAD: {TUT, PM, ADM},
 }
 
 
@@ -84,22 +91,23 @@ def test_may_reads_the_table(role, action):
 def test_no_supervising_action_is_open_to_the_apprentice():
     for action in (Action.VALIDATE_SCAN, Action.DECIDE_EVIDENCE, Action.SIGN_OFF_DUTY):
         assert not may(Role.APPRENTICE, action)
-        assert PERMISSIONS[action] == EMPLOYER
+        assert PERMISSIONS[action] == EMPLOYER | PROVIDER
 
 
 def test_a_refusal_says_who_may_act():
     assert who_may(Action.RATE) == "the apprentice"
     assert who_may(Action.CHANGE_STATUS) == "a manager of the organisation or a service admin"
     assert who_may(Action.DECIDE_EVIDENCE) == (
-        "the mentor, a manager of the organisation or a service admin"
+        "the mentor, a manager of the organisation, the tutor, a manager of the training "
+        "provider or a service admin"
     )
     with pytest.raises(NotAllowed) as refused:
         require(Role.APPRENTICE, Action.DECIDE_EVIDENCE)
     assert isinstance(refused.value, PermissionDenied)
     assert refused.value.action == Action.DECIDE_EVIDENCE
     assert str(refused.value) == (
-        "Only the mentor, a manager of the organisation or a service admin may accept evidence "
-        "or ask for changes."
+        "Only the mentor, a manager of the organisation, the tutor, a manager of the training "
+        "provider or a service admin may accept evidence or ask for changes."
     )
     require(Role.MENTOR, Action.DECIDE_EVIDENCE)
     with pytest.raises(NotAllowed):
@@ -115,9 +123,11 @@ def test_templates_read_the_table_through_the_role():
 
 def test_the_readme_shows_the_table():
     table = markdown_table()
-    assert table.splitlines()[0] == "| action | apprentice | mentor | manager | admin |"
-    assert "| accept evidence or ask for changes |  | yes | yes | yes |" in table
-    assert "| start a skills scan and rate it | yes |  |  |  |" in table
+    assert table.splitlines()[0] == (
+        "| action | apprentice | mentor | manager | tutor | provider_manager | admin |"
+    )
+    assert "| accept evidence or ask for changes |  | yes | yes | yes | yes | yes |" in table
+    assert "| start a skills scan and rate it | yes |  |  |  |  |  |" in table
     assert len(table.splitlines()) == len(Action) + 2
 
 
@@ -208,7 +218,8 @@ def test_roles_at_an_organisation(acme_people, acme, superuser, globex):
 
 # --- the SQL twin agrees with role_of, whatever the relationships -------------------------------
 
-N_USERS, N_ORGS, N_APPRENTICESHIPS = 4, 2, 4
+N_USERS, N_ORGS, N_APPRENTICESHIPS = 4, 3, 4
+PARTNERSHIP_STATES = [None, "proposed", "active", "ended", "ended_then_active"]
 
 worlds = st.fixed_dictionaries(
     {
@@ -217,16 +228,28 @@ worlds = st.fixed_dictionaries(
             min_size=N_USERS,
             max_size=N_USERS,
         ),
+        "kinds": st.lists(
+            st.sampled_from(["employer", "provider"]), min_size=N_ORGS, max_size=N_ORGS
+        ),
         "memberships": st.lists(
-            st.sampled_from([None, "manager", "mentor"]),
+            st.sampled_from([None, "manager", "mentor", "tutor"]),
             min_size=N_USERS * N_ORGS,
             max_size=N_USERS * N_ORGS,
         ),
+        # A partnership state for each ordered pair (employer, provider) of organisations.
+        "partnerships": st.lists(
+            st.sampled_from(PARTNERSHIP_STATES),
+            min_size=N_ORGS * N_ORGS,
+            max_size=N_ORGS * N_ORGS,
+        ),
         "apprenticeships": st.lists(
             st.tuples(
-                st.integers(0, N_ORGS - 1),
-                st.one_of(st.none(), st.integers(0, N_USERS - 1)),
-                st.one_of(st.none(), st.integers(0, N_USERS - 1)),
+                st.integers(0, N_ORGS - 1),  # employer
+                st.one_of(st.none(), st.integers(0, N_USERS - 1)),  # apprentice
+                st.one_of(st.none(), st.integers(0, N_USERS - 1)),  # mentor
+                st.one_of(st.none(), st.integers(0, N_ORGS - 1)),  # provider
+                st.one_of(st.none(), st.integers(0, N_USERS - 1)),  # tutor
+                st.sampled_from(["active", "completed", "withdrawn"]),
             ),
             min_size=N_APPRENTICESHIPS,
             max_size=N_APPRENTICESHIPS,
@@ -235,27 +258,61 @@ worlds = st.fixed_dictionaries(
 )
 
 
+def _partner(employer, provider, state, user):
+    from django.utils import timezone
+
+    from accounts.models import Partnership
+
+    if state is None or employer == provider:
+        return
+    now = timezone.now()
+    if state.startswith("ended"):
+        Partnership.objects.create(
+            employer=employer,
+            provider=provider,
+            proposed_by=employer,
+            proposed_at=now,
+            accepted_at=now,
+            ended_at=now,
+        )
+    if state in ("proposed", "active", "ended_then_active"):
+        Partnership.objects.create(
+            employer=employer,
+            provider=provider,
+            proposed_by=provider,
+            proposed_by_user=user,
+            accepted_at=None if state == "proposed" else now,
+        )
+
+
 def _build(world):
     users = [
         UserFactory(is_superuser=superuser, is_active=active)
         for superuser, active in world["users"]
     ]
-    organisations = [OrganisationFactory() for _ in range(N_ORGS)]
+    organisations = [OrganisationFactory(kind=kind) for kind in world["kinds"]]
     for index, role in enumerate(world["memberships"]):
         if role:
             Membership.objects.create(
                 user=users[index // N_ORGS], organisation=organisations[index % N_ORGS], role=role
             )
+    for index, state in enumerate(world["partnerships"]):
+        _partner(organisations[index // N_ORGS], organisations[index % N_ORGS], state, users[0])
     apprenticeships = []
-    for organisation, apprentice, mentor in world["apprenticeships"]:
+    for row in world["apprenticeships"]:
+        organisation, apprentice, mentor, provider, tutor, status = row
         if mentor is not None and mentor == apprentice:
             mentor = None
+        if tutor is not None and (tutor == apprentice or provider is None):
+            tutor = None
         apprenticeships.append(
             ApprenticeshipFactory(
                 organisation=organisations[organisation],
                 apprentice=None if apprentice is None else users[apprentice],
                 mentor=None if mentor is None else users[mentor],
-                status="pending" if apprentice is None else "active",
+                provider=None if provider is None else organisations[provider],
+                tutor=None if tutor is None else users[tutor],
+                status="pending" if apprentice is None else status,
             )
         )
     return users, organisations, apprenticeships

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.outbox import not_sent_warning
-from accounts.permissions import Action, get_record_for
+from accounts.permissions import Action, can_on, get_record_for
 from standards.models import KIND_RANK
 from standards.wording import wording_book
 
@@ -82,6 +82,7 @@ def _detail(request, evidence, role, *, decision_form=None, comment_form=None):
             "evidence": evidence,
             "apprenticeship": evidence.apprenticeship,
             "role": role,
+            "can": can_on(role, evidence.apprenticeship),
             "link": describe_link(evidence.url),
             "ksb_links": links,
             "decided": evidence.status == Evidence.Status.ACCEPTED,

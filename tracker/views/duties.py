@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from accounts.models import Apprenticeship
-from accounts.permissions import Action, get_apprenticeship_for
+from accounts.permissions import Action, can_on, get_apprenticeship_for
 from core.tables import url_for_each
 from standards.selectors import standard_structure
 
@@ -55,7 +55,13 @@ def duty_detail(request, pk, number):
     return render(
         request,
         "tracker/duty_detail.html",
-        {"apprenticeship": apprenticeship, "role": role, "duty": duty, "page": page},
+        {
+            "apprenticeship": apprenticeship,
+            "role": role,
+            "can": can_on(role, apprenticeship),
+            "duty": duty,
+            "page": page,
+        },
     )
 
 
