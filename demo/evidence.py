@@ -8,9 +8,18 @@ from functools import lru_cache
 
 from django.utils import timezone
 
+from accounts.models import Apprenticeship, User
 from demo.bulk import insert
-from tracker.models import DutySignOff, Evidence, EvidenceFeedback, EvidenceKSB, ProgressReview
+from tracker.models import (
+    DutySignOff,
+    Evidence,
+    EvidenceFeedback,
+    EvidenceKSB,
+    ProgressReview,
+    ReviewSignature,
+)
 from tracker.rules import REVIEW_INTERVAL
+from tracker.services.reviews import STATEMENT
 
 # What a DevOps apprentice logs, each title once per apprentice (in an order of their own):
 # (title, activity type, link with {n} or {sha} for a number or a commit).
@@ -99,6 +108,8 @@ REVIEW_FIELDS = (
     "employer_signed_by_id",
     "employer_signed_at",
     "apprentice_signed_at",
+    "provider_signed_by_id",
+    "provider_signed_at",
     "created_at",
     "updated_at",
 )
@@ -281,6 +292,8 @@ def plan_reviews(apprenticeship, today, *, overdue=False):
     if overdue and reviews:
         reviews = reviews[:-1]  # the last one was never held: the one before is now late
     mentor, zone = apprenticeship.mentor_id, timezone.get_current_timezone()
+    # The tutor signs for the provider, where one delivers the apprenticeship.
+    tutor = apprenticeship.tutor_id if apprenticeship.provider_id else None
     planned = []
     for held_on in reviews:
         # Written up during the meeting, signed by the employer at its end and by the apprentice
@@ -302,6 +315,8 @@ def plan_reviews(apprenticeship, today, *, overdue=False):
                 mentor,
                 employer_signed,
                 apprentice_signed,
+                tutor,
+                employer_signed if tutor else None,
                 recorded,
                 apprentice_signed,
             )
@@ -309,7 +324,75 @@ def plan_reviews(apprenticeship, today, *, overdue=False):
     return planned
 
 
+SIGNATURE_FIELDS = (
+    "review_id",
+    "party",
+    "user_id",
+    "name",
+    "statement",
+    "comment",
+    "signed_at",
+    "content_version",
+)
+
+
 def save_reviews(planned):
-    """Save the rows of REVIEW_FIELDS plan_reviews made, in bulk."""
-    insert(ProgressReview, REVIEW_FIELDS, planned)
+    """Save the rows of REVIEW_FIELDS plan_reviews made, in bulk, with the signature rows the
+    employer's and the apprentice's signatures stand for."""
+    ids = insert(ProgressReview, REVIEW_FIELDS, planned)
+    field = {name: i for i, name in enumerate(REVIEW_FIELDS)}
+    apprentices = dict(
+        Apprenticeship.objects.filter(
+            pk__in={row[field["apprenticeship_id"]] for row in planned}
+        ).values_list("pk", "apprentice_id")
+    )
+    people = {row[field["employer_signed_by_id"]] for row in planned} | set(apprentices.values())
+    people |= {row[field["provider_signed_by_id"]] for row in planned}
+    names = {
+        pk: full_name or email
+        for pk, full_name, email in User.objects.filter(pk__in=people).values_list(
+            "pk", "full_name", "email"
+        )
+    }
+    signatures = []
+    for pk, row in zip(ids, planned, strict=True):
+        employer = row[field["employer_signed_by_id"]]
+        apprentice = apprentices[row[field["apprenticeship_id"]]]
+        signatures += [
+            (
+                pk,
+                "employer",
+                employer,
+                names.get(employer, "a deleted user"),
+                STATEMENT,
+                "",
+                row[field["employer_signed_at"]],
+                1,
+            ),
+            (
+                pk,
+                "apprentice",
+                apprentice,
+                names[apprentice],
+                STATEMENT,
+                row[field["apprentice_comments"]],
+                row[field["apprentice_signed_at"]],
+                1,
+            ),
+        ]
+        tutor = row[field["provider_signed_by_id"]]
+        if tutor:
+            signatures.append(
+                (
+                    pk,
+                    "provider",
+                    tutor,
+                    names.get(tutor, "a deleted user"),
+                    STATEMENT,
+                    "",
+                    row[field["provider_signed_at"]],
+                    1,
+                )
+            )
+    insert(ReviewSignature, SIGNATURE_FIELDS, signatures)
     return len(planned)

@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     DUTY_SIGNED_OFF = "duty_signed_off", "Duty signed off"
     REVIEW_TO_SIGN = "review_to_sign", "Progress review waiting for your signature"
     REVIEW_SIGNED = "review_signed", "Progress review signed by all"
+    SAFEGUARDING_CONCERN = "safeguarding_concern", "Safeguarding concern raised at a review"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     STATUS_CHANGED = "status_changed", "Apprenticeship status changed"
     # Reminders: sent on a schedule by send_reminders.
@@ -62,6 +63,8 @@ class Entry:
 
 
 A, MEN, MAN = Role.APPRENTICE, Role.MENTOR, Role.MANAGER
+# The tutor hears what the mentor hears (a provider manager stands in when there is none).
+TUT = Role.TUTOR
 EMPLOYERS = frozenset({MEN, MAN})
 
 ENTRIES = {}
@@ -76,7 +79,7 @@ _declare(
     Entry(
         Kind.SCAN_SUBMITTED,
         Mode.IMMEDIATE,
-        frozenset({MEN}),
+        frozenset({MEN, TUT}),
         "the apprentice submits a skills scan",
         fallback=frozenset({MAN}),
     ),
@@ -89,7 +92,7 @@ _declare(
     Entry(
         Kind.EVIDENCE_SUBMITTED,
         Mode.IMMEDIATE,
-        frozenset({MEN}),
+        frozenset({MEN, TUT}),
         "the apprentice submits evidence for review",
         fallback=frozenset({MAN}),
     ),
@@ -103,7 +106,7 @@ _declare(
     Entry(
         Kind.EVIDENCE_REPLY,
         Mode.IMMEDIATE,
-        frozenset({A, MEN}),
+        frozenset({A, MEN, TUT}),
         "someone comments on evidence (everyone on it but the writer)",
         fallback=frozenset({MAN}),
     ),
@@ -111,15 +114,24 @@ _declare(
     Entry(
         Kind.REVIEW_TO_SIGN,
         Mode.IMMEDIATE,
-        frozenset({A}),
-        "the employer records a progress review and signs it",
+        frozenset({A, MEN, TUT}),
+        "a party signs a progress review (to the parties yet to sign; a provider manager when "
+        "there is no tutor)",
+        fallback=frozenset({MAN}),
     ),
     Entry(
         Kind.REVIEW_SIGNED,
         Mode.IMMEDIATE,
-        frozenset({A, MEN}),
-        "the last party signs a progress review",
+        frozenset({A, MEN, TUT}),
+        "the last party signs a progress review (a provider manager when there is no tutor)",
         fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.SAFEGUARDING_CONCERN,
+        Mode.IMMEDIATE,
+        frozenset({TUT, Role.PROVIDER_MANAGER}),
+        "a safeguarding concern is raised at a progress review (to the provider's designated "
+        "safeguarding lead, else its managers)",
     ),
     Entry(
         Kind.INVITATION_ACCEPTED,
@@ -130,27 +142,27 @@ _declare(
     Entry(
         Kind.STATUS_CHANGED,
         Mode.IMMEDIATE,
-        frozenset({A, MEN, MAN}),
+        frozenset({A, MEN, MAN, TUT}),
         "the apprenticeship is marked at gateway, paused, resumed, withdrawn or completed",
     ),
     Entry(
         Kind.REVIEW_DUE,
         Mode.REMINDER,
-        frozenset({A, MEN}),
+        frozenset({A, MEN, TUT}),
         "the next progress review is due within 7 days (once per due date)",
         fallback=frozenset({MAN}),
     ),
     Entry(
         Kind.REVIEW_OVERDUE,
         Mode.REMINDER,
-        frozenset({A, MEN}),
+        frozenset({A, MEN, TUT}),
         "the progress review is overdue (then once a week while it stays overdue)",
         fallback=frozenset({MAN}),
     ),
     Entry(
         Kind.EVIDENCE_WAITING,
         Mode.REMINDER,
-        frozenset({MEN}),
+        frozenset({MEN, TUT}),
         "evidence has waited for review more than the organisation's threshold "
         "(5 working days by default)",
         fallback=frozenset({MAN}),

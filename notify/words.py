@@ -149,8 +149,8 @@ def duty_signed_off(apprenticeship, sign_off, actor, details):
 def review_to_sign(apprenticeship, review, actor, details):
     return Words(
         f"{_name(apprenticeship)}'s progress review of {_day(review.held_on)} is ready to sign",
-        f"{_who(actor)} recorded and signed the progress review. Read it, add your comments "
-        "and sign it: once you have, it is locked.",
+        f"{_who(actor)} signed the progress review. Read it and sign it for your part: once "
+        "everyone has signed, it is final.",
         review.get_absolute_url(),
         f"Your progress review of {_day(review.held_on)} is ready for you to sign",
     )
@@ -159,10 +159,19 @@ def review_to_sign(apprenticeship, review, actor, details):
 def review_signed(apprenticeship, review, actor, details):
     return Words(
         f"{_name(apprenticeship)}'s progress review of {_day(review.held_on)} is signed by all",
-        f"The employer and the apprentice have both signed the review, so it is locked. The "
+        f"Everyone has signed the review, so it is final and its PDF is on its page. The "
         f"next one is due by {_day(review.next_due_on)}.",
         review.get_absolute_url(),
         f"Your progress review of {_day(review.held_on)} is signed by all",
+    )
+
+
+def safeguarding_concern(apprenticeship, review, actor, details):
+    # The concern itself stays on the review's page, for the safeguarding roles only.
+    return Words(
+        f"A safeguarding concern was raised at {_name(apprenticeship)}'s progress review",
+        f"{_who(actor)} raised a safeguarding concern. Read it on the review's page.",
+        review.get_absolute_url(),
     )
 
 
@@ -220,6 +229,7 @@ WORDS = {
     Kind.DUTY_SIGNED_OFF: duty_signed_off,
     Kind.REVIEW_TO_SIGN: review_to_sign,
     Kind.REVIEW_SIGNED: review_signed,
+    Kind.SAFEGUARDING_CONCERN: safeguarding_concern,
     Kind.INVITATION_ACCEPTED: invitation_accepted,
     Kind.STATUS_CHANGED: status_changed,
 }

@@ -108,6 +108,7 @@ class ProgressReviewAdmin(admin.ModelAdmin):
         "next_due_on",
         "employer_signed_at",
         "apprentice_signed_at",
+        "provider_signed_at",
     ]
     list_filter = ["apprenticeship__organisation"]
     search_fields = ["apprenticeship__apprentice__full_name", "apprenticeship__apprentice__email"]
@@ -116,10 +117,22 @@ class ProgressReviewAdmin(admin.ModelAdmin):
         "apprenticeship__standard",
         "apprenticeship__organisation",
     ]
-    raw_id_fields = ["apprenticeship"]
+    raw_id_fields = [
+        "apprenticeship",
+        "recorded_by",
+        "scheduled_by",
+        "employer_signed_by",
+        "provider_signed_by",
+        "proposed_after",
+        "ksb_targets",
+    ]
     date_hierarchy = "held_on"
 
     def has_change_permission(self, request, obj=None):
-        """A review the employer has signed is a record: it stays as it was signed."""
+        """A review with a signature is a record: it changes only through the service, which
+        records the change and voids the signatures."""
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or not obj.employer_signed_at)
+        return allowed and (obj is None or not obj.content_locked)
+
+
+from . import review_admin  # noqa: E402, F401  (the review's records)

@@ -4,15 +4,14 @@ from datetime import date
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from accounts.rules import dated_record_errors, review_date_errors
+from accounts.rules import dated_record_errors
 from core.fields import ModelMultipleIdField
 from core.once import submission_key_field
 from standards.models import KSB
 
 from .files import check_attachment
 from .links import validate_evidence_url
-from .models import Evidence, ProgressReview
-from .rules import review_interval
+from .models import Evidence
 
 
 class DateInput(forms.DateInput):
@@ -254,59 +253,3 @@ class UndoSignOffForm(forms.Form):
 
     def service_arguments(self):
         return {"reason": self.cleaned_data["reason"]}
-
-
-class ProgressReviewForm(forms.ModelForm):
-    submission_key = submission_key_field()
-
-    class Meta:
-        model = ProgressReview
-        fields = ["held_on", "next_due_on", "progress", "actions"]
-        widgets = {
-            "held_on": DateInput(),
-            "next_due_on": DateInput(),
-            "progress": forms.Textarea(attrs={"rows": 5}),
-            "actions": forms.Textarea(attrs={"rows": 4}),
-        }
-
-    def __init__(self, *args, apprenticeship, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.apprenticeship = apprenticeship
-        self.fields["next_due_on"].required = False
-        # The organisation's interval proposes the next date (and fills it when left empty).
-        weeks = apprenticeship.organisation.review_interval_weeks
-        self.interval = review_interval(weeks)
-        self.fields["next_due_on"].help_text = f"Leave empty for {weeks} weeks after the date held."
-        if not self.instance.pk:
-            today = date.today()
-            self.initial.setdefault("held_on", today)
-            self.initial.setdefault("next_due_on", today + self.interval)
-
-    def clean(self):
-        cleaned_data = super().clean()
-        held, due = cleaned_data.get("held_on"), cleaned_data.get("next_due_on")
-        if not held:
-            return cleaned_data
-        if held > date.today():
-            self.add_error("held_on", "Record a review once it has been held.")
-            return cleaned_data
-        errors = review_date_errors(held, due, self.apprenticeship.start_date, date.today())
-        for field, error in errors.items():
-            self.add_error(field, error)
-        if not due and not errors:
-            cleaned_data["next_due_on"] = held + self.interval
-            self.instance.next_due_on = cleaned_data["next_due_on"]
-        return cleaned_data
-
-    def model_fields(self):
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
-
-
-class ApprenticeSignForm(forms.Form):
-    comments = forms.CharField(
-        label="Your comments",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="How the review went for you, and anything you want on record.",
-    )

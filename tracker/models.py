@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Apprenticeship
-from accounts.rules import EARLIEST_DATE, LATEST_DATE, dated_record_errors, review_date_errors
+from accounts.rules import EARLIEST_DATE, LATEST_DATE, dated_record_errors
 from core.once import submission_key_column
 from core.validators import no_bidi_controls
 from standards.models import KSB, Duty
@@ -272,75 +272,14 @@ class DutySignOff(models.Model):
         )
 
 
-class ProgressReviewQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(apprenticeship__in=Apprenticeship.objects.visible_to(user))
-
-
-class ProgressReview(models.Model):
-    """The regular three-way progress review, at least every 12 weeks. The employer records it
-    and signs it; the apprentice adds their comments and signs; then it is locked."""
-
-    apprenticeship = models.ForeignKey(
-        Apprenticeship, on_delete=models.CASCADE, related_name="reviews"
-    )
-    held_on = models.DateField("date held")
-    next_due_on = models.DateField(
-        "next review due", help_text="12 weeks after this one unless you agree otherwise."
-    )
-    progress = models.TextField("progress discussed")
-    actions = models.TextField("agreed actions")
-    apprentice_comments = models.TextField("apprentice's comments", blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    employer_signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    employer_signed_at = models.DateTimeField(null=True, blank=True)
-    apprentice_signed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submission_key = submission_key_column()
-
-    objects = ProgressReviewQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-held_on", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(next_due_on__gt=models.F("held_on")),
-                name="tracker_review_next_after_held",
-                violation_error_message="The next review must come after this one.",
-            ),
-            models.CheckConstraint(
-                condition=Q(held_on__gte=EARLIEST_DATE, next_due_on__lte=LATEST_DATE),
-                name="tracker_review_dates_in_range",
-                violation_error_message="Review dates must lie between 2000 and 2100.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"Progress review of {self.held_on:%d %B %Y}"
-
-    def get_absolute_url(self):
-        return reverse("tracker:progress-review-detail", kwargs={"pk": self.pk})
-
-    def clean(self):
-        """Held within the programme and not in the future; the next one due after it and
-        within a year (accounts.rules)."""
-        super().clean()
-        if self.held_on and self.apprenticeship_id:
-            errors = review_date_errors(
-                self.held_on, self.next_due_on, self.apprenticeship.start_date, date.today()
-            )
-            if errors:
-                raise ValidationError(errors)
-
-    @property
-    def is_locked(self):
-        return bool(self.employer_signed_at and self.apprentice_signed_at)
+# The progress review and its records live in their own module; importing them here keeps
+# them tracker models.
+from .review_models import (  # noqa: E402, F401
+    ProgressReview,
+    ReviewAction,
+    ReviewChange,
+    ReviewConcern,
+    ReviewDocument,
+    ReviewReschedule,
+    ReviewSignature,
+)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from core import converters  # noqa: F401 (registers the path converters used below)
 
-from .views import decisions, duties, evidence, hours, reviews
+from .views import decisions, duties, evidence, hours, review_parts, reviews
 
 app_name = "tracker"
 
@@ -43,4 +43,31 @@ urlpatterns = [
     path("reviews/<id:pk>/", reviews.progress_review_detail, name="progress-review-detail"),
     path("reviews/<id:pk>/edit/", reviews.progress_review_update, name="progress-review-update"),
     path("reviews/<id:pk>/sign/", reviews.progress_review_sign_view, name="progress-review-sign"),
+    path(
+        "apprenticeships/<id:pk>/reviews/schedule/",
+        review_parts.progress_review_schedule_view,
+        name="progress-review-schedule",
+    ),
+    path(
+        "reviews/<id:pk>/reschedule/",
+        review_parts.progress_review_reschedule_view,
+        name="progress-review-reschedule",
+    ),
+    path("reviews/<id:pk>/review.pdf", reviews.progress_review_pdf, name="progress-review-pdf"),
+    path("reviews/<id:pk>/invitation.ics", reviews.progress_review_ics, name="progress-review-ics"),
+    path(
+        "reviews/<id:pk>/actions/new/",
+        review_parts.review_action_create,
+        name="progress-review-action-create",
+    ),
+    path(
+        "reviews/<id:pk>/actions/<id:action_pk>/state/",
+        review_parts.review_action_state,
+        name="progress-review-action-state",
+    ),
+    path(
+        "reviews/<id:pk>/concerns/new/",
+        review_parts.review_concern_create,
+        name="progress-review-concern-create",
+    ),
 ]

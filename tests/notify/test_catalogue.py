@@ -17,7 +17,13 @@ def test_every_entry_names_who_gets_it_and_when():
         assert item.kind == kind
         assert item.when, kind
         assert item.roles or kind == Kind.INVITATION_ACCEPTED, kind
-        assert item.roles <= {Role.APPRENTICE, Role.MENTOR, Role.MANAGER}, kind
+        assert item.roles <= {
+            Role.APPRENTICE,
+            Role.MENTOR,
+            Role.MANAGER,
+            Role.TUTOR,
+            Role.PROVIDER_MANAGER,
+        }, kind
         assert not item.fallback or Role.MENTOR in item.roles, kind
         assert item.mode in Mode
         assert item.default in Channel

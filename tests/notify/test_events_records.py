@@ -58,11 +58,11 @@ def test_a_review_signed_by_the_employer_waits_for_the_apprentice_then_tells_all
     item = items[apprentice.email]
     held = f"{review.held_on:%-d %B %Y}"
     assert item.title == f"Your progress review of {held} is ready for you to sign"
-    assert "Mina Mentor recorded and signed the progress review" in item.body
+    assert "Mina Mentor signed the progress review" in item.body
     assert_mailed(mailoutbox, item, review.get_absolute_url())
     assert not told("review_signed")
 
-    progress_review_sign(review=review, user=apprentice, comments="Agreed.")
+    progress_review_sign(review=review, user=apprentice, comment="Agreed.")
     items = told("review_signed")
     assert set(items) == {mentor.email}
     item = items[mentor.email]
@@ -77,7 +77,7 @@ def test_a_review_signed_by_all_without_a_mentor_tells_the_managers(
     Apprenticeship.objects.filter(pk=apprenticeship.pk).update(mentor=None)
     review = ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=manager)
     progress_review_sign(review=review, user=manager)
-    progress_review_sign(review=review, user=apprentice, comments="")
+    progress_review_sign(review=review, user=apprentice, comment="")
     assert set(told("review_signed")) == {manager.email}
 
 
@@ -219,7 +219,7 @@ def test_a_manager_who_signed_for_the_employer_hears_the_review_is_signed_by_all
     """The mentor is told as always; the manager who signed in their place is told too."""
     review = ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=manager)
     progress_review_sign(review=review, user=manager)
-    progress_review_sign(review=review, user=apprentice, comments="")
+    progress_review_sign(review=review, user=apprentice, comment="")
     items = told("review_signed")
     assert set(items) == {mentor.email, manager.email}
     held = f"{review.held_on:%-d %B %Y}"

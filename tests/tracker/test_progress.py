@@ -265,30 +265,6 @@ def test_review_bad_input_is_refused(as_mentor, apprenticeship, changes, field):
     assert not ProgressReview.objects.exists()
 
 
-def test_both_sign_and_then_it_is_locked(client, apprenticeship, apprentice, mentor):
-    review = ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=mentor)
-    detail = review.get_absolute_url()
-    client.force_login(apprentice)
-    response = client.post(detail, {"comments": "Too early"}, follow=True)
-    assert "Your employer signs the review first" in response.content.decode()
-    client.force_login(mentor)
-    client.post(reverse("tracker:progress-review-sign", kwargs={"pk": review.pk}))
-    review.refresh_from_db()
-    assert review.employer_signed_by == mentor
-    edit = client.get(
-        reverse("tracker:progress-review-update", kwargs={"pk": review.pk}), follow=True
-    )
-    assert "can no longer be edited" in edit.content.decode()
-    client.force_login(apprentice)
-    client.post(detail, {"comments": "A fair summary."})
-    review.refresh_from_db()
-    assert review.is_locked and review.apprentice_comments == "A fair summary."
-    response = client.post(detail, {"comments": "Changed my mind"}, follow=True)
-    assert "locked" in response.content.decode()
-    review.refresh_from_db()
-    assert review.apprentice_comments == "A fair summary."
-
-
 def test_next_review_is_shown_and_overdue_is_flagged(as_apprentice, apprenticeship):
     ProgressReviewFactory(
         apprenticeship=apprenticeship,

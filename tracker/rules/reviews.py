@@ -1,11 +1,12 @@
 """Progress reviews: when the next one is due, and whether it is overdue."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from core.db import DaysBetween
 
@@ -63,6 +64,19 @@ class NextReview:
         return f"due in {self.days} day{'s' if self.days != 1 else ''}"
 
 
+def proposed_next_start(review):
+    """When the review after ``review`` (signed by all) is proposed: on the next date agreed
+    at it (the organisation's interval after it unless agreed otherwise), at the time of day it
+    was held, else 10:00."""
+    due = review.next_due_on or review.held_on + review_interval(
+        review.apprenticeship.organisation.review_interval_weeks
+    )
+    at = time(10, 0)
+    if review.scheduled_for:
+        at = timezone.localtime(review.scheduled_for).time()
+    return timezone.make_aware(datetime.combine(due, at))
+
+
 def next_review(apprenticeship, latest_review, today=None):
     """The next review of ``apprenticeship`` given its latest review (or None), on its
     organisation's interval."""
@@ -75,7 +89,7 @@ def next_review(apprenticeship, latest_review, today=None):
 def latest_review_sql(field):
     """A field of each apprenticeship's latest review (the one held last)."""
     return Subquery(
-        ProgressReview.objects.filter(apprenticeship=OuterRef("pk"))
+        ProgressReview.objects.filter(apprenticeship=OuterRef("pk"), held_on__isnull=False)
         .order_by("-held_on", "-pk")
         .values(field)[:1]
     )
@@ -87,17 +101,21 @@ def review_days_sql(today, due="review_due_on"):
 
 
 def latest_review_signed_sql():
-    """Whether each apprenticeship's latest review is signed by both (False with none)."""
+    """Whether each apprenticeship's latest review is signed by all its parties (the provider
+    only where one delivers the apprenticeship; False with none): ProgressReview.is_signed."""
     signed = Case(
         When(
-            employer_signed_at__isnull=False, apprentice_signed_at__isnull=False, then=Value(True)
+            Q(provider_signed_at__isnull=False) | Q(apprenticeship__provider__isnull=True),
+            employer_signed_at__isnull=False,
+            apprentice_signed_at__isnull=False,
+            then=Value(True),
         ),
         default=Value(False),
         output_field=models.BooleanField(),
     )
     return Coalesce(
         Subquery(
-            ProgressReview.objects.filter(apprenticeship=OuterRef("pk"))
+            ProgressReview.objects.filter(apprenticeship=OuterRef("pk"), held_on__isnull=False)
             .order_by("-held_on", "-pk")
             .annotate(signed=signed)
             .values("signed")[:1]
