@@ -40,8 +40,9 @@ class Tally(models.Model):
     in the same transaction as the change it follows (``tests/progress/test_tally.py``
     recomputes it). Never edited by hand, never the record: an index of the records.
 
-    - Who may see it and what the table filters and sorts on, copied from the apprenticeship,
-      so the dashboard's queries need no join.
+    - Who may see it (its employer, mentor, provider and tutor) and what the table filters and
+      sorts on, copied from the apprenticeship, so the dashboard's and the caseload's queries
+      need no join.
     - The rule book's figures that do not depend on the day, each its SQL form.
     - For the figures that do depend on the day, the day from which they hold, each worked out
       by the rule's Python form: behind on hours from ``behind_from`` on, the review overdue
@@ -59,6 +60,13 @@ class Tally(models.Model):
     apprentice_email = models.EmailField(max_length=254, null=True, blank=True)  # noqa: DJ001
     organisation = models.ForeignKey(Organisation, on_delete=models.DO_NOTHING, related_name="+")
     mentor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The training provider that delivers it and the tutor (the caseload's filters).
+    provider = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tutor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     standard = models.ForeignKey(Standard, on_delete=models.DO_NOTHING, related_name="+")
@@ -94,6 +102,8 @@ class Tally(models.Model):
             models.Index(fields=["organisation"], name="progress_tally_organisation"),
             models.Index(fields=["mentor"], name="progress_tally_mentor"),
             models.Index(fields=["apprentice"], name="progress_tally_apprentice"),
+            models.Index(fields=["provider"], name="progress_tally_provider"),
+            models.Index(fields=["tutor"], name="progress_tally_tutor"),
             # One per sort of the dashboard, in its order: a page is a walk of the index, in
             # either direction, that stops after 25 visible rows.
             *(
@@ -108,7 +118,8 @@ class Tally(models.Model):
 
 class OrganisationStamp(models.Model):
     """A number that moves on, in the same transaction, whenever a tally of the organisation's
-    apprenticeships is written or deleted. The dashboard keeps its counts under the stamps of
+    apprenticeships is written or deleted (the employer's, and the provider's that delivers
+    it, before and after the change). The dashboard keeps its counts under the stamps of
     the organisations it counts, so a count is never older than the tallies it came from."""
 
     organisation = models.OneToOneField(

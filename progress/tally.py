@@ -53,8 +53,10 @@ def _latest(queryset):
     return Subquery(queryset.order_by("-updated_at").values("updated_at")[:1])
 
 
-# Copied from the apprenticeship, for the dashboard's filters, sorting and visibility.
-COPIED = ("apprentice", "organisation", "mentor", "standard", "status", "start_date")
+# Copied from the apprenticeship, for the dashboard's filters, sorting and visibility: the
+# foreign keys, then the rest.
+FOREIGN = ("apprentice", "organisation", "mentor", "provider", "tutor", "standard")
+COPIED = (*FOREIGN, "status", "start_date")
 # What the Python rules below read besides the SQL figures.
 INPUTS = ("otj_target_hours", "planned_end_date", "agreed_next_review_on", "review_interval_weeks")
 
@@ -63,7 +65,7 @@ def live_figures():
     """{figure: its SQL expression on an apprenticeship}, computed from the records."""
     own = OuterRef("pk")
     return {
-        **{name: F(f"{name}_id" if name in COPIED[:4] else name) for name in COPIED},
+        **{name: F(f"{name}_id" if name in FOREIGN else name) for name in COPIED},
         "apprentice_full_name": F("apprentice__full_name"),
         "apprentice_email": F("apprentice__email"),
         "standard_reference": F("standard__reference"),
@@ -162,10 +164,13 @@ def tally_refresh(apprenticeship_ids):
         for start in range(0, len(locked), 1000):
             chunk = locked[start : start + 1000]
             rows = _live_rows(Apprenticeship.objects.filter(pk__in=chunk))
-            organisations |= set(
-                Tally.objects.filter(pk__in=chunk).values_list("organisation", flat=True)
-            )
-            organisations |= {figures["organisation"] for figures in rows.values()}
+            # The employers and providers before the change and after it.
+            for before in Tally.objects.filter(pk__in=chunk).values_list(
+                "organisation", "provider"
+            ):
+                organisations.update(before)
+            for figures in rows.values():
+                organisations.update((figures["organisation"], figures["provider"]))
             Tally.objects.bulk_create(
                 [Tally(apprenticeship_id=pk, **_ids(figures)) for pk, figures in rows.items()],
                 update_conflicts=True,
@@ -209,9 +214,7 @@ def tally_check(queryset=None):
 
 def _ids(figures):
     """Figures with the copied foreign keys as ids (``apprentice_id``...), as a model wants."""
-    return {
-        (f"{name}_id" if name in COPIED[:4] else name): value for name, value in figures.items()
-    }
+    return {(f"{name}_id" if name in FOREIGN else name): value for name, value in figures.items()}
 
 
 # --- where every change passes ------------------------------------------------------------------
@@ -224,7 +227,7 @@ def _cascaded_from_apprenticeship(origin):
 
 
 def _tally_deleted(sender, instance, **kwargs):
-    stamp([instance.organisation_id])
+    stamp([instance.organisation_id, instance.provider_id])
 
 
 def _record_changed(sender, instance, **kwargs):

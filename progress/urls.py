@@ -3,7 +3,7 @@ from django.views.generic import TemplateView
 
 from core import converters  # noqa: F401 (registers the path converters used below)
 
-from . import move_views, scan_validation, views
+from . import caseload_views, move_views, review_prefill_views, scan_validation, views
 
 app_name = "progress"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("home/", views.start, name="start"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.csv", views.dashboard_csv, name="dashboard-csv"),
+    path("caseload/", caseload_views.caseload_view, name="caseload"),
+    path("caseload/export.csv", caseload_views.caseload_csv, name="caseload-csv"),
     path("evidence/to-review/", views.evidence_queue, name="evidence-queue"),
     path("scans/<id:pk>/validate/", scan_validation.scan_validate_view, name="scan-validate"),
     path("apprenticeships/<id:pk>/", views.apprenticeship_home, name="apprenticeship-home"),
@@ -23,4 +25,5 @@ urlpatterns = [
         "apprenticeships/<id:pk>/move/", move_views.apprenticeship_move, name="apprenticeship-move"
     ),
     path("organisations/<id:pk>/moves/", move_views.organisation_moves, name="organisation-moves"),
+    path("reviews/<id:pk>/prefill/", review_prefill_views.review_prefill, name="review-prefill"),
 ]

@@ -26,8 +26,11 @@ from .selectors import gateway_for, home_page
 @login_required
 def start(request):
     """Where a user lands after logging in: an apprentice on their apprenticeship, anyone who
-    sees several apprenticeships (employers) on the dashboard, a newcomer on first steps."""
+    sees several apprenticeships (employers) on the dashboard, a training provider's people
+    on their caseload, a newcomer on first steps."""
     user = request.user
+    if user.is_provider and not user.is_employer:
+        return redirect("progress:caseload")
     if not user.is_employer:
         own = list(
             Apprenticeship.objects.filter(apprentice=user)
@@ -172,7 +175,7 @@ def evidence_queue(request):
     apprenticeship they supervise, as the dashboard is."""
     waiting = Evidence.objects.filter(
         status=Evidence.Status.SUBMITTED,
-        apprenticeship__in=Apprenticeship.objects.supervised_by(request.user),
+        apprenticeship__in=Apprenticeship.objects.decided_by(request.user, Action.DECIDE_EVIDENCE),
     )
     rows = waiting.order_by("submitted_at", "pk").values_list(*QUEUE_FIELDS)
     # Counted from the tallies of the apprenticeships (kept exact with the evidence), once

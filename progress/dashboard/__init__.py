@@ -1,6 +1,7 @@
 """The employer's dashboard: every visible apprenticeship with its progress. query.py sorts,
 filters and counts them on the stored tally (and, under the same cache keys, the evidence
-queue's length); rows.py draws the rows of a page or of the CSV."""
+queue's length); rows.py draws the rows of a page or of the CSV; caseload.py is the same table
+for a training provider's tutors and managers, across employers."""
 
 from .query import (
     COLUMNS,

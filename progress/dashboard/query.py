@@ -16,7 +16,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import Apprenticeship, User
-from accounts.permissions import EMPLOYER, apprenticeships_where
+from accounts.permissions import Action, apprenticeships_where, deciders_where
 from core.tables import choice, pick, sort_value
 from tracker.rules import behind_q, overdue_q, review_days_sql
 
@@ -212,24 +212,34 @@ def _key(prefix, user, *more):
 
 
 def _groups_key(user, filters, today):
-    """The cache key of ``user``'s counts: who they are, what they see through, the filters,
-    the day, and the stamps of every organisation whose tallies they may see."""
+    """The cache key of ``user``'s counts: who they are, what they see through (memberships and
+    their providers' partnerships), the filters, the day, and the stamps of every organisation
+    whose tallies they may see."""
     return _key(
         "dashboard:groups",
         user,
+        partnerships_seen_by(user),
         (filters.status, filters.only),
         today.isoformat(),
     )
 
 
+def partnerships_seen_by(user):
+    """The employers each of ``user``'s training providers is in partnership with (they say
+    which of a provider's tallies its people see), for a cache key; no query for anyone who
+    is not a member of a provider."""
+    return sorted((pk, sorted(ids)) for pk, ids in user.partner_employers.items())
+
+
 def evidence_waiting_for(user):
-    """How many pieces of evidence wait for ``user`` as employer (the evidence queue's length):
-    the sum of the tallies of the apprenticeships they supervise, kept in the cache under the
-    same stamps as the dashboard's counts, so it is read again only after a change."""
+    """How many pieces of evidence wait for ``user`` (the evidence queue's length): the sum of
+    the tallies of the apprenticeships on which they may decide evidence (the employer's choice
+    of who decides applied), kept in the cache under the same stamps as the dashboard's counts,
+    so it is read again only after a change."""
     key = _key("queue:evidence", user)
     waiting = caches["local"].get(key)
     if waiting is None:
-        waiting = Tally.objects.filter(apprenticeships_where(user, EMPLOYER)).aggregate(
+        waiting = Tally.objects.filter(deciders_where(user, Action.DECIDE_EVIDENCE)).aggregate(
             waiting=Coalesce(Sum("evidence_waiting"), Value(0))
         )["waiting"]
         caches["local"].set(key, waiting, GROUPS_KEPT_SECONDS)

@@ -54,6 +54,8 @@ class Row:
     attention: list
     ready_for_gateway: bool
     evidence_days: int | None = None  # how long the oldest piece waiting for review has waited
+    employer: str = ""
+    tutor: str = ""
 
     @property
     def status_label(self):
@@ -88,6 +90,9 @@ _ROW_FIELDS = (
     "apprentice__email",
     "mentor__full_name",
     "mentor__email",
+    "tutor__full_name",
+    "tutor__email",
+    "organisation__name",
     "standard__reference",
     "standard__version",
     "apprenticeship__planned_end_date",
@@ -178,6 +183,8 @@ def _row(values, today, urls):
         ),
         invited=invited,
         mentor=_name(values, "mentor"),
+        tutor=_name(values, "tutor"),
+        employer=values["organisation__name"],
         standard_reference=values["standard__reference"],
         standard_version=values["standard__version"],
         status=values["status"],
@@ -217,7 +224,7 @@ def _row(values, today, urls):
 
 
 def _name(values, person):
-    """The name a person (apprentice or mentor) goes by, "" for nobody."""
+    """The name a person (apprentice, mentor or tutor) goes by, "" for nobody."""
     full_name, email = values[f"{person}__full_name"], values[f"{person}__email"]
     return User.name_of(full_name, email) if email is not None else ""
 

@@ -177,7 +177,7 @@ def test_reviews_recorded_and_signed(apprenticeship, apprentice, mentor):
     )
     assert _tally(apprenticeship).review_due_on == date.today() + timedelta(days=30)
     progress_review_sign(review=review, user=mentor)
-    progress_review_sign(review=review, user=apprentice, comments="Agreed.")
+    progress_review_sign(review=review, user=apprentice, comment="Agreed.")
     assert _tally(apprenticeship).latest_review_signed is True
     _exact()
 

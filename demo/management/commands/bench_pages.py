@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from accounts.models import Apprenticeship, User
+from demo.providers import PROVIDER_MANAGER
 from skillscan.models import SkillScan
 
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         pages = [
             ("apprentice home", "apprentice@example.com", first.get_absolute_url()),
             ("employer dashboard", "manager@example.com", reverse("progress:dashboard")),
+            # Northwind's manager: every Acme Digital apprenticeship, the extra ones included.
+            ("provider caseload", PROVIDER_MANAGER, reverse("progress:caseload")),
             ("apprenticeship overview", "manager@example.com", first.get_absolute_url()),
             (
                 "scan page",
