@@ -10,7 +10,7 @@ from accounts.models import Apprenticeship
 from notify.events import messages_for
 from notify.models import Notification
 from skillscan.models import SkillScan
-from tracker.models import DutySignOff, EvidenceFeedback, ProgressReview
+from tracker.models import DutySignOff, EvidenceFeedback, ProgressReview, ReviewConcern
 
 READ_AFTER = timedelta(days=14)
 DECISIONS = {
@@ -88,6 +88,25 @@ def _record_events(apprenticeships):
             )
 
 
+def _concern_events(apprenticeships):
+    from tracker.review_people import safeguarding_leads
+
+    concerns = ReviewConcern.objects.filter(
+        review__apprenticeship__in=apprenticeships
+    ).select_related("review__apprenticeship", "raised_by")
+    for concern in concerns:
+        apprenticeship = concern.review.apprenticeship
+        leads = safeguarding_leads(apprenticeship)
+        yield (
+            concern.raised_at,
+            "safeguarding_concern",
+            apprenticeship,
+            concern.review,
+            concern.raised_by,
+            {"recipients": leads},
+        )
+
+
 def seed_inboxes(apprentice_emails, now=None):
     """Inbox items for everyone told about the records of the apprenticeships of the
     apprentices with ``apprentice_emails`` who has no inbox yet; returns how many were made."""
@@ -97,6 +116,7 @@ def seed_inboxes(apprentice_emails, now=None):
         *_scan_events(apprenticeships),
         *_evidence_events(apprenticeships),
         *_record_events(apprenticeships),
+        *_concern_events(apprenticeships),
     ]
     events.sort(key=lambda event: event[0])
     has_inbox = set(Notification.objects.values_list("recipient_id", flat=True).distinct())

@@ -25,6 +25,8 @@ DEMO_EMAILS = {
     "apprentice3@example.com",
     "globex@example.com",
     "globex.apprentice@example.com",
+    "tutor@example.com",
+    "provider.manager@example.com",
 }
 
 
@@ -62,6 +64,17 @@ def test_seed_demo_creates_the_demo_world(debug):
     assert months == [2, 8, 22], "the three Acme apprentices are at different points"
     assert all(a.otj_target_hours == a.default_otj_target_hours for a in apprenticeships)
     assert Standard.objects.get(reference="ST0825").ksbs.count() == 51
+    # Northwind Training delivers Acme's apprenticeships (not Globex's), its tutor has them all.
+    northwind = Organisation.objects.get(name="Northwind Training", kind="provider")
+    roles = {m.user.email: m.role for m in northwind.memberships.select_related("user")}
+    assert roles == {"tutor@example.com": "tutor", "provider.manager@example.com": "manager"}
+    assert northwind.employer_partnerships.active().get().employer == acme
+    assert not northwind.employer_partnerships.filter(employer=globex).exists()
+    tutor = User.objects.get(email="tutor@example.com")
+    assert set(Apprenticeship.objects.visible_to(tutor)) == set(
+        apprenticeships.filter(organisation=acme)
+    )
+    assert not Apprenticeship.objects.visible_to(tutor).filter(organisation=globex).exists()
     for email in DEMO_EMAILS:
         assert email in out
     assert "demo-pass-1234" in out
@@ -230,6 +243,7 @@ def test_bench_pages_builds_its_data_and_times_every_main_page(debug):
     assert set(pages) == {
         "apprentice home",
         "employer dashboard",
+        "provider caseload",
         "apprenticeship overview",
         "scan page",
         "scan results",

@@ -20,6 +20,7 @@ from demo.evidence import (
     save_sign_offs,
 )
 from demo.inbox import seed_inboxes
+from demo.providers import PROVIDER_PEOPLE, print_logins, seed_provider, seed_review_states
 from demo.scans import build_scan, improved, initial_scores, save_scans, with_evidence
 from progress.tally import tally_refresh
 from standards.models import Standard
@@ -63,7 +64,8 @@ class Command(BaseCommand):
     help = (
         "Create the demo data, idempotently: ST0825 (when not loaded yet), the organisations "
         "Acme Digital and Globex with their managers, mentor and apprentices at different points "
-        "of their programme, and the superuser admin@example.com; all verified. Existing users "
+        "of their programme, the training provider Northwind Training (Acme's partner) with its "
+        "manager and tutor, and the superuser admin@example.com; all verified. Existing users "
         "and apprenticeships are left as they are. Refuses to run with DEBUG off unless --force."
     )
 
@@ -95,7 +97,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             standard = self._standard()
             self.password_hash = make_password(password)
-            users = self._users(PEOPLE)
+            users = self._users(PEOPLE + PROVIDER_PEOPLE)
             organisations = {
                 name: Organisation.objects.get_or_create(name=name)[0] for name in (ACME, GLOBEX)
             }
@@ -121,8 +123,10 @@ class Command(BaseCommand):
                     for n, (email, _, _) in enumerate(extra)
                 ]
             created = self._apprenticeships(standard, wanted, today)
+            seed_provider(organisations[ACME], users)
             # Evidence first: the latest scan rates what has accepted evidence at least Developing.
             evidence, reviews = self._tracker(standard, today)
+            seed_review_states(users, today)
             scans = self._scans(standard, users, today)
             # Bulk inserts send no signals: tally what was created in one pass.
             tally_refresh(Apprenticeship.objects.values_list("pk", flat=True))
@@ -381,19 +385,4 @@ class Command(BaseCommand):
         return count, save_reviews(reviews)
 
     def _print_logins(self, password, apprentices):
-        self.stdout.write(f"\nDemo logins (password {password}):")
-        roles = {
-            "admin@example.com": "superuser, Django admin",
-            **{email: f"{role}, {org}" for org, email, role in MEMBERS},
-            **{
-                email: f"apprentice at {org}, month {months + 1} of 24"
-                for org, email, _, months in APPRENTICESHIPS
-            },
-        }
-        for email, role in roles.items():
-            self.stdout.write(f"  {email:<32} {role}")
-        if apprentices:
-            self.stdout.write(
-                f"  apprentice4@example.com ... apprentice{3 + apprentices}@example.com "
-                f"(apprentices at {ACME})"
-            )
+        print_logins(self.stdout, password, apprentices, MEMBERS, APPRENTICESHIPS, ACME)
