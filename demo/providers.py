@@ -16,6 +16,7 @@ PROVIDER_PEOPLE = [
     (TUTOR, "Tomi Tutor", False),
     (PROVIDER_MANAGER, "Priya Provider-manager", False),
 ]
+ACME_APPRENTICES = ("apprentice@example.com", "apprentice2@example.com", "apprentice3@example.com")
 PROVIDER_LOGINS = {
     TUTOR: f"tutor, {NORTHWIND} (caseload: the Acme Digital apprentices)",
     PROVIDER_MANAGER: f"provider manager, {NORTHWIND}",
@@ -95,43 +96,48 @@ def print_logins(stdout, password, apprentices, members, apprenticeships, employ
 
 
 def seed_review_states(users, today):
-    """Acme's apprentices each show a progress review in a state of its life: Alex's next one
-    scheduled online and their latest signed by all (with its PDF), Bea's written up from a
-    pre-fill but not signed, Cal's held and signed by the tutor alone, with a safeguarding
-    concern only the provider sees. Made directly (no e-mails), once."""
+    """Acme's apprentices each show a progress review in a state of its life: Alex's latest
+    review signed by all (with its PDF) and a newer one held and signed by the tutor alone, with
+    a safeguarding concern only the provider sees; Bea's written up from a pre-fill but not
+    signed; Cal's overdue review scheduled online. Made directly (no e-mails), once."""
     from progress.review_prefill import prefill_for
     from tracker.models import ProgressReview, ReviewConcern, ReviewSignature
     from tracker.review_pdf import review_pdf_make
     from tracker.services.reviews import STATEMENT
 
     tutor = users[TUTOR]
-    alex, bea, cal = (
-        Apprenticeship.objects.select_related("apprentice", "mentor").get(
-            apprentice=users[email], provider__isnull=False
+    apprentices = [users[email] for email in ACME_APPRENTICES]
+    if ProgressReview.objects.filter(
+        apprenticeship__apprentice__in=apprentices, held_on=None
+    ).exists():
+        return None  # made before (perhaps on an apprenticeship since moved to a new version)
+    current = {
+        apprenticeship.apprentice_id: apprenticeship
+        for apprenticeship in Apprenticeship.objects.filter(
+            apprentice__in=apprentices, provider__isnull=False, status="active"
         )
-        for email in (
-            "apprentice@example.com",
-            "apprentice2@example.com",
-            "apprentice3@example.com",
-        )
-    )
-    if ProgressReview.objects.filter(apprenticeship__in=[alex, bea, cal], held_on=None).exists():
-        return  # made before
+        .select_related("apprentice", "mentor")
+        .order_by("pk")
+    }
+    if len(current) < len(apprentices):
+        return None  # the demo was changed by hand: leave it
+    alex, bea, cal = (current[user.pk] for user in apprentices)
     signed = alex.reviews.filter(provider_signed_at__isnull=False).order_by("-held_on").first()
     if signed is not None and not hasattr(signed, "document"):
         review_pdf_make(signed)
-    when = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    ten = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
     ProgressReview.objects.create(
-        apprenticeship=alex,
-        scheduled_for=when + timedelta(days=9),
-        online_link="https://meet.example.com/northwind-alex",
-        attendees=f"{alex.apprentice}, {alex.mentor}, {tutor}",
+        apprenticeship=cal,
+        scheduled_for=ten + timedelta(days=6),
+        online_link="https://meet.example.com/northwind-cal",
+        attendees=f"{cal.apprentice}, {cal.mentor}, {tutor}",
         scheduled_by=tutor,
     )
     held = today - timedelta(days=1)
+    meeting = ten - timedelta(days=1)
     draft = ProgressReview.objects.create(
         apprenticeship=bea,
-        scheduled_for=when - timedelta(days=1),
+        scheduled_for=meeting,
         location="Acme Digital, meeting room 2",
         attendees=f"{bea.apprentice}, {bea.mentor}, {tutor}",
         scheduled_by=tutor,
@@ -142,20 +148,25 @@ def seed_review_states(users, today):
         prefill=prefill_for(bea, None, today=today),
     )
     partly = ProgressReview.objects.create(
-        apprenticeship=cal,
-        location="Online",
-        online_link="https://meet.example.com/northwind-cal",
+        apprenticeship=alex,
+        scheduled_for=meeting,
+        online_link="https://meet.example.com/northwind-alex",
+        attendees=f"{alex.apprentice}, {alex.mentor}, {tutor}",
         held_on=held,
-        next_due_on=held + timedelta(weeks=8),
-        progress="Ready for gateway soon: every KSB evidenced, two duties left to sign off.",
-        otj_summary="Kubernetes course finished; 14 hours of project work logged.",
+        next_due_on=held + timedelta(weeks=12),
+        progress="On track: the payments pipeline is in production; two duties evidenced.",
+        otj_summary="AWS course finished; 14 hours of project work logged.",
         wellbeing_ok=True,
-        safeguarding_ok=False,
-        safeguarding_note="Talked through; the tutor follows up with the apprentice.",
+        safeguarding_ok=True,
+        safeguarding_note="Talked through; nothing the employer needs to act on.",
         prevent_ok=True,
         recorded_by=tutor,
         provider_signed_by=tutor,
-        provider_signed_at=timezone.now() - timedelta(hours=20),
+        provider_signed_at=meeting + timedelta(hours=1),
+    )
+    # Written up at the meeting, like every other demo review.
+    ProgressReview.objects.filter(pk__in=[draft.pk, partly.pk]).update(
+        created_at=meeting + timedelta(minutes=50), updated_at=meeting + timedelta(hours=1)
     )
     ReviewSignature.objects.create(
         review=partly,
