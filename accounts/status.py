@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from core.events import emit
 
-from .models import Apprenticeship, Invitation, StatusChange, apprenticeships_changed
+from .models import (
+    Apprenticeship,
+    GatewayAgreement,
+    Invitation,
+    StatusChange,
+    apprenticeships_changed,
+)
 from .permissions import Action, check, may
 
 S = Apprenticeship.Status
@@ -81,7 +87,12 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
                 f"An apprenticeship that is “{before.label.lower()}” cannot become "
                 f"“{S(to).label.lower()}”."
             )
-        check(by, locked, action)
+        role = check(by, locked, action)
+        if to == S.GATEWAY and role.party == "provider" and employer_agreement(locked) is None:
+            raise StatusError(
+                "The employer has not agreed that the apprentice is ready: a mentor or manager "
+                f"of {locked.organisation} agrees on the gateway page first"
+            )
         if not reason and action not in NO_REASON_NEEDED:
             raise ValidationError(
                 {"reason": ValidationError("Say why the status changes.", code="required")}
@@ -92,7 +103,12 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
                 f"It cannot become “{S(to).label.lower()}” yet: {'; '.join(problems)}."
             )
         change = StatusChange.objects.create(
-            apprenticeship=locked, old_status=before, new_status=to, by=by, note=reason
+            apprenticeship=locked,
+            old_status=before,
+            new_status=to,
+            by=by,
+            party=role.party,
+            note=reason,
         )
         now = timezone.now()
         Apprenticeship.objects.filter(pk=locked.pk).update(status=to, updated_at=now)
@@ -126,3 +142,32 @@ def apprenticeship_status_created(*, apprenticeship, by, reason):
         by=by,
         note=reason,
     )
+
+
+def employer_agreement(apprenticeship):
+    """The employer's agreement that the apprentice is ready for gateway made since the
+    apprenticeship's status last changed, or None: what a training provider needs to mark it
+    at gateway."""
+    since = (
+        StatusChange.objects.filter(apprenticeship=apprenticeship)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
+    agreements = GatewayAgreement.objects.filter(apprenticeship=apprenticeship)
+    if since is not None:
+        agreements = agreements.filter(at__gte=since)
+    return agreements.select_related("by").order_by("-at", "-pk").first()
+
+
+def gateway_agree(*, apprenticeship, by, note=""):
+    """A mentor or manager agrees, for the employer, that the apprentice is ready for gateway,
+    so the training provider may mark it; recorded with who and when."""
+    with transaction.atomic():
+        locked = Apprenticeship.objects.select_for_update().get(pk=apprenticeship.pk)
+        role = check(by, locked, Action.AGREE_GATEWAY)
+        if locked.status != S.ACTIVE:
+            raise StatusError("Only an active apprenticeship goes to gateway.")
+        return GatewayAgreement.objects.create(
+            apprenticeship=locked, by=by, party=role.party, note=note.strip()
+        )

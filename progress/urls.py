@@ -19,6 +19,11 @@ urlpatterns = [
     path("apprenticeships/<id:pk>/", views.apprenticeship_home, name="apprenticeship-home"),
     path("apprenticeships/<id:pk>/gateway/", views.gateway, name="gateway"),
     path("apprenticeships/<id:pk>/gateway/mark/", views.gateway_mark, name="gateway-mark"),
+    path(
+        "apprenticeships/<id:pk>/gateway/agree/",
+        views.gateway_agree_view,
+        name="gateway-agree",
+    ),
     path("apprenticeships/<id:pk>/portfolio/", views.portfolio_view, name="portfolio"),
     path("apprenticeships/<id:pk>/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
     path(

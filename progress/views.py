@@ -11,7 +11,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship, Organisation
 from accounts.permissions import Action, get_apprenticeship_for
-from accounts.status import StatusError, apprenticeship_status_change
+from accounts.status import (
+    StatusError,
+    apprenticeship_status_change,
+    employer_agreement,
+    gateway_agree,
+)
 from core.csv import csv_response, csv_stream
 from core.tables import paginate, sort_headers
 from tracker.models import Evidence
@@ -96,7 +101,15 @@ def dashboard_csv(request):
 
 
 def _gateway_page(request, apprenticeship, role, form):
-    context = {"apprenticeship": apprenticeship, "role": role, "form": form}
+    agreement = employer_agreement(apprenticeship) if apprenticeship.provider_id else None
+    context = {
+        "apprenticeship": apprenticeship,
+        "role": role,
+        "form": form,
+        "agreement": agreement,
+        # A provider marks it only with the employer's agreement (accounts.status).
+        "waiting_for_employer": role.is_provider and agreement is None,
+    }
     return render(
         request, "progress/gateway.html", {**context, "gateway": gateway_for(apprenticeship)}
     )
@@ -132,6 +145,23 @@ def gateway_mark(request, pk):
         return redirect("progress:gateway", pk=pk)
     messages.success(request, f"{apprenticeship.apprentice} is now at gateway.")
     return redirect(apprenticeship)
+
+
+@login_required
+@require_POST
+def gateway_agree_view(request, pk):
+    apprenticeship, _ = get_apprenticeship_for(request.user, pk, action=Action.AGREE_GATEWAY)
+    try:
+        gateway_agree(apprenticeship=apprenticeship, by=request.user)
+    except StatusError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "Your agreement is recorded: the training provider may now mark the apprenticeship "
+            "at gateway.",
+        )
+    return redirect("progress:gateway", pk=pk)
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.models import Apprenticeship
+from accounts.models import Apprenticeship, party_field
 from standards.models import KSB
 
 
@@ -78,6 +78,7 @@ class SkillScan(models.Model):
         blank=True,
         related_name="+",
     )
+    validated_party = party_field("validated for")
     validated_at = models.DateTimeField(null=True, blank=True)
 
     objects = SkillScanQuerySet.as_manager()

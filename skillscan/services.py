@@ -130,7 +130,7 @@ def employer_review_save(*, scan, user, reviews, validate):
     disagreement must carry a comment, and the scan is then validated and locked for everyone."""
     with transaction.atomic():
         scan = _lock(scan)
-        check(user, scan.apprenticeship, Action.VALIDATE_SCAN)
+        role = check(user, scan.apprenticeship, Action.VALIDATE_SCAN)
         if scan.status == SkillScan.Status.DRAFT:
             raise ScanError("This scan has not been submitted yet.")
         if scan.status == SkillScan.Status.VALIDATED:
@@ -175,8 +175,17 @@ def employer_review_save(*, scan, user, reviews, validate):
                 raise DisagreementsUncommented(uncommented)
             scan.status = SkillScan.Status.VALIDATED
             scan.validated_by = user
+            scan.validated_party = role.party
             scan.validated_at = timezone.now()
-            scan.save(update_fields=["status", "validated_by", "validated_at", "updated_at"])
+            scan.save(
+                update_fields=[
+                    "status",
+                    "validated_by",
+                    "validated_party",
+                    "validated_at",
+                    "updated_at",
+                ]
+            )
             emit(
                 "scan_validated",
                 apprenticeship=scan.apprenticeship,

@@ -244,6 +244,10 @@ URLS = {
         _pk("apprenticeship"),
         On(Action.MARK_GATEWAY, post={"note": "Walk"}, post_only=True),
     ),
+    "progress:gateway-agree": (
+        _pk("apprenticeship"),
+        On(Action.AGREE_GATEWAY, post={}, post_only=True),
+    ),
     "progress:scan-validate": (
         _pk("submitted"),
         On(Action.VALIDATE_SCAN, post={"action": "save"}),

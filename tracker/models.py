@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Apprenticeship
+from accounts.models import Apprenticeship, party_field
 from accounts.rules import EARLIEST_DATE, LATEST_DATE, dated_record_errors
 from core.once import submission_key_column
 from core.validators import no_bidi_controls
@@ -187,6 +187,7 @@ class EvidenceFeedback(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     decision = models.CharField(max_length=20, choices=Decision)
+    party = party_field()
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -236,6 +237,7 @@ class DutySignOff(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    party = party_field()
     at = models.DateTimeField(default=timezone.now, editable=False)
     note = models.TextField(blank=True)
     # A sign-off while some of the duty's KSBs had no accepted evidence keeps which they were

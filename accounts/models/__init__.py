@@ -1,11 +1,14 @@
 from .apprenticeships import (
     Apprenticeship,
     ApprenticeshipQuerySet,
+    Party,
     StatusChange,
     StatusWriteError,
     TutorChange,
     apprenticeships_changed,
+    party_field,
 )
+from .gateway import GatewayAgreement
 from .invitations import INVITATION_VALID_DAYS, Invitation, InvitationQuerySet, hash_token
 from .outbox import OutgoingEmail, OutgoingEmailQuerySet
 from .partnerships import Partnership, PartnershipQuerySet
@@ -15,6 +18,7 @@ __all__ = [
     "INVITATION_VALID_DAYS",
     "Apprenticeship",
     "ApprenticeshipQuerySet",
+    "GatewayAgreement",
     "Invitation",
     "InvitationQuerySet",
     "Membership",
@@ -24,6 +28,7 @@ __all__ = [
     "OutgoingEmailQuerySet",
     "Partnership",
     "PartnershipQuerySet",
+    "Party",
     "StatusChange",
     "StatusWriteError",
     "TutorChange",
@@ -31,4 +36,5 @@ __all__ = [
     "UserManager",
     "apprenticeships_changed",
     "hash_token",
+    "party_field",
 ]

@@ -28,6 +28,22 @@ from .people import Membership, Organisation, User
 apprenticeships_changed = Signal()
 
 
+class Party(models.TextChoices):
+    """The three parties of an apprenticeship, as records name who acted for whom."""
+
+    APPRENTICE = "apprentice", "apprentice"
+    EMPLOYER = "employer", "employer"
+    PROVIDER = "provider", "training provider"
+
+
+def party_field(verbose_name="acting for"):
+    """The party a person acted for when they made a record (accounts.permissions Role.party);
+    empty on records made before the parties were kept."""
+    return models.CharField(
+        verbose_name, max_length=10, choices=Party, blank=True, default="", db_default=""
+    )
+
+
 class StatusWriteError(Exception):
     """Code tried to write an apprenticeship's status other than through the status service."""
 
@@ -351,6 +367,7 @@ class StatusChange(models.Model):
     old_status = models.CharField(max_length=10, choices=Apprenticeship.Status, blank=True)
     new_status = models.CharField(max_length=10, choices=Apprenticeship.Status)
     by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    party = party_field()
     at = models.DateTimeField(default=timezone.now, editable=False)
     note = models.TextField("reason", blank=True)
 

@@ -52,6 +52,10 @@ class Action(models.TextChoices):
     COUNTERSIGN_REVIEW = "countersign_review", "add comments to a progress review and sign it"
     EDIT_APPRENTICESHIP = "edit_apprenticeship", "change the mentor, dates and hours"
     MARK_GATEWAY = "mark_gateway", "mark the apprenticeship at gateway"
+    AGREE_GATEWAY = (
+        "agree_gateway",
+        "agree for the employer that the apprentice is ready for gateway",
+    )
     CHANGE_STATUS = "change_status", "pause, resume, withdraw or complete the apprenticeship"
     MOVE_STANDARD = (
         "move_standard",
@@ -92,6 +96,7 @@ PERMISSIONS = {
     Action.COUNTERSIGN_REVIEW: frozenset({Role.APPRENTICE}),
     Action.EDIT_APPRENTICESHIP: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.MARK_GATEWAY: EMPLOYER | PROVIDER,
+    Action.AGREE_GATEWAY: EMPLOYER,
     Action.CHANGE_STATUS: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.MOVE_STANDARD: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.JOIN: frozenset({Role.APPRENTICE}),

@@ -64,6 +64,7 @@ EXPECTED = {
     Action.COUNTERSIGN_REVIEW: {A},
     Action.EDIT_APPRENTICESHIP: {MAN, ADM},
     Action.MARK_GATEWAY: {MEN, MAN, TUT, PM, ADM},
+    Action.AGREE_GATEWAY: {MEN, MAN, ADM},
     Action.CHANGE_STATUS: {MAN, ADM},
     Action.MOVE_STANDARD: {MAN, ADM},
     Action.JOIN: {A},

@@ -63,8 +63,10 @@ def provider_manager(northwind):
 
 
 @pytest.fixture
-def delivered(acme, northwind, tutor, mentor):
-    return ApprenticeshipFactory(organisation=acme, mentor=mentor, provider=northwind, tutor=tutor)
+def delivered(acme, northwind, tutor, mentor, standard):
+    return ApprenticeshipFactory(
+        organisation=acme, mentor=mentor, provider=northwind, tutor=tutor, standard=standard
+    )
 
 
 def fresh(user):
@@ -464,3 +466,94 @@ def test_the_tutor_hears_what_the_mentor_hears_while_the_partnership_lasts(
     assert set(people_for(delivered, item.roles, item.fallback)) == {mentor, provider_manager}
     Partnership.objects.filter(provider=northwind).update(ended_at=delivered.created_at)
     assert set(people_for(delivered, item.roles, item.fallback)) == {mentor}
+
+
+# --- every record says which party acted ------------------------------------------------------
+
+
+@pytest.fixture
+def no_checklist():
+    """The gateway's checklist (progress) set aside: these tests are about who may mark it."""
+    from accounts.status import _GUARDS
+
+    saved = _GUARDS.get("gateway", [])
+    _GUARDS["gateway"] = []
+    yield
+    _GUARDS["gateway"] = saved
+
+
+def test_a_provider_marks_gateway_only_with_the_employers_agreement(
+    delivered, tutor, mentor, manager, no_checklist
+):
+    from accounts.models import GatewayAgreement, StatusChange
+    from accounts.status import StatusError, apprenticeship_status_change, gateway_agree
+
+    with pytest.raises(StatusError, match="The employer has not agreed"):
+        apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=tutor)
+    with pytest.raises(NotAllowed):  # the provider cannot agree for the employer
+        gateway_agree(apprenticeship=delivered, by=tutor)
+    agreement = gateway_agree(apprenticeship=delivered, by=mentor)
+    assert (agreement.by, agreement.party) == (mentor, "employer")
+    apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=tutor)
+    change = StatusChange.objects.filter(apprenticeship=delivered).latest("at")
+    assert (change.new_status, change.by, change.party) == ("gateway", tutor, "provider")
+    # An agreement counts until the status next changes.
+    apprenticeship_status_change(apprenticeship=delivered, to="active", by=manager, reason="Redo")
+    with pytest.raises(StatusError, match="The employer has not agreed"):
+        apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=tutor)
+    assert GatewayAgreement.objects.count() == 1
+    # The employer itself needs nobody's agreement.
+    apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=mentor)
+
+
+def test_the_gateway_page_says_who_agreed_and_waits_for_the_employer(
+    client, delivered, tutor, mentor, monkeypatch
+):
+    monkeypatch.setattr(
+        "progress.views.gateway_for", lambda apprenticeship: type("G", (), {"ready": True})()
+    )
+    url = reverse("progress:gateway", kwargs={"pk": delivered.pk})
+    client.force_login(tutor)
+    page = client.get(url).content.decode()
+    assert "The employer agrees first" in page and "Mark at gateway" not in page
+    client.force_login(mentor)
+    page = client.get(url).content.decode()
+    assert "Agree the apprentice is ready" in page and "Mark at gateway" in page
+    response = client.post(reverse("progress:gateway-agree", kwargs={"pk": delivered.pk}))
+    assert response.status_code == 302
+    client.force_login(tutor)
+    page = client.get(url).content.decode()
+    assert "Mina Mentor agreed for Acme Digital" in page and "Mark at gateway" in page
+
+
+def test_decisions_say_which_party_made_them(delivered, tutor, mentor, client):
+    from skillscan.services import employer_review_save
+    from tests.factories import EvidenceFactory, make_scan
+    from tracker.models import DutySignOff, EvidenceFeedback
+    from tracker.services import duty_sign_off, evidence_decide
+
+    ksb = delivered.standard.ksbs.first()
+    evidence = EvidenceFactory(apprenticeship=delivered, ksbs=[ksb], status="submitted")
+    evidence_decide(evidence=evidence, user=tutor, decision="accepted", comment="")
+    feedback = EvidenceFeedback.objects.get(evidence=evidence, decision="accepted")
+    assert (feedback.author, feedback.party) == (tutor, "provider")
+    scan = make_scan(delivered, status="submitted")
+    employer_review_save(scan=scan, user=mentor, reviews={}, validate=True)
+    scan.refresh_from_db()
+    assert (scan.validated_by, scan.validated_party) == (mentor, "employer")
+    duty = delivered.standard.duties.first()
+    from tracker.services import unevidenced_ksbs_of
+
+    missing = unevidenced_ksbs_of(delivered, duty)
+    duty_sign_off(
+        apprenticeship=delivered,
+        duty=duty,
+        user=tutor,
+        note="Seen it at work.",
+        unevidenced=[k.pk for k in missing],
+        reason="Observed.",
+    )
+    assert DutySignOff.objects.get(duty=duty).party == "provider"
+    client.force_login(mentor)
+    page = client.get(reverse("tracker:evidence-detail", kwargs={"pk": evidence.pk}))
+    assert "(training provider)" in page.content.decode()

@@ -17,7 +17,7 @@ def _lock(apprenticeship, user):
     """Lock the apprenticeship's row, so two sign-offs of one duty cannot cross, and check
     the user may sign off its duties."""
     locked = Apprenticeship.objects.select_for_update().get(pk=apprenticeship.pk)
-    check(user, locked, Action.SIGN_OFF_DUTY)
+    locked.acting_party = check(user, locked, Action.SIGN_OFF_DUTY).party
     return locked
 
 
@@ -68,6 +68,7 @@ def duty_sign_off(*, apprenticeship, duty, user, note, unevidenced=(), reason=""
             duty=duty,
             action=DutySignOff.Action.SIGNED_OFF,
             by=user,
+            party=locked.acting_party,
             note=note,
             unevidenced_reason=reason if missing else "",
         )
@@ -90,5 +91,6 @@ def duty_sign_off_undo(*, apprenticeship, duty, user, reason):
             duty=duty,
             action=DutySignOff.Action.UNDONE,
             by=user,
+            party=locked.acting_party,
             note=reason,
         )

@@ -5,6 +5,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Party
 from accounts.permissions import Action, check
 from core.events import emit
 from core.once import created_once
@@ -111,7 +112,10 @@ def evidence_submit(*, evidence, user):
         evidence.submitted_at = timezone.now()
         evidence.save(update_fields=["status", "submitted_at", "updated_at"])
         EvidenceFeedback.objects.create(
-            evidence=evidence, author=user, decision=EvidenceFeedback.Decision.SUBMITTED
+            evidence=evidence,
+            author=user,
+            decision=EvidenceFeedback.Decision.SUBMITTED,
+            party=Party.APPRENTICE,
         )
         emit(
             "evidence_submitted", apprenticeship=evidence.apprenticeship, about=evidence, actor=user
@@ -167,12 +171,12 @@ def evidence_decide(*, evidence, user, decision, comment, ksb_outcomes=None):
             .select_related("apprenticeship__apprentice")
             .get(pk=evidence.pk)
         )
-        check(user, evidence.apprenticeship, Action.DECIDE_EVIDENCE)
+        role = check(user, evidence.apprenticeship, Action.DECIDE_EVIDENCE)
         if evidence.status != Evidence.Status.SUBMITTED:
             raise TrackerError("This evidence is not waiting for review.")
         outcomes = _ksb_outcomes(evidence, decision, ksb_outcomes)
         feedback = EvidenceFeedback.objects.create(
-            evidence=evidence, author=user, decision=decision, comment=comment
+            evidence=evidence, author=user, decision=decision, party=role.party, comment=comment
         )
         KSBDecision.objects.bulk_create(
             KSBDecision(feedback=feedback, ksb_id=ksb, accepted=ok, reason=reason)
@@ -214,7 +218,10 @@ def evidence_withdraw(*, evidence, user):
         evidence.submitted_at = None
         evidence.save(update_fields=["status", "submitted_at", "updated_at"])
         EvidenceFeedback.objects.create(
-            evidence=evidence, author=user, decision=EvidenceFeedback.Decision.WITHDRAWN
+            evidence=evidence,
+            author=user,
+            decision=EvidenceFeedback.Decision.WITHDRAWN,
+            party=Party.APPRENTICE,
         )
     return evidence
 
@@ -234,13 +241,14 @@ def evidence_comment(*, evidence, user, comment):
         )
     with transaction.atomic():
         evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        check(user, evidence.apprenticeship, Action.COMMENT_ON_EVIDENCE)
+        role = check(user, evidence.apprenticeship, Action.COMMENT_ON_EVIDENCE)
         if evidence.status == Evidence.Status.DRAFT:
             raise TrackerError("Replies open once the evidence has been submitted.")
         feedback = EvidenceFeedback.objects.create(
             evidence=evidence,
             author=user,
             decision=EvidenceFeedback.Decision.COMMENT,
+            party=role.party,
             comment=comment,
         )
         emit(
