@@ -2,6 +2,7 @@
 PDF, its .ics and its safeguarding concerns."""
 
 import hashlib
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
+from pypdf import PdfReader
 
 from accounts.models import Membership, Organisation, OutgoingEmail, Partnership
 from tests.factories import MembershipFactory, OrganisationFactory, ProgressReviewFactory
@@ -185,8 +187,11 @@ def test_three_sign_in_any_order_and_the_pdf_is_made_once(client, held, apprenti
     page = client.get(held.get_absolute_url()).content.decode()
     assert document.sha256 in page
     html = review_print_html(held)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    text = " ".join(text.split())  # lines broken anywhere in the layout
     for name in ("Alex Apprentice", "Mina Mentor", "Tara Tutor"):
         assert name in html
+        assert name in text, f"{name} is not in the PDF's text"
     download = client.get(reverse("tracker:progress-review-pdf", kwargs={"pk": held.pk}))
     assert b"".join(download.streaming_content) == content
     # Signing again changes nothing and makes no second PDF.
