@@ -222,7 +222,8 @@ def test_simultaneous_submits_submit_the_scan_once(site):
     answers = _post_at_once(site, f"/scans/{scan}/submit/", email="apprentice2@example.com")
     assert _statuses(answers) == [302] * SIMULTANEOUS
     assert _one(site, "SELECT status FROM skillscan_skillscan WHERE id = %s", scan) == "submitted"
-    assert _mails_sent(site) - mails == 1  # the mentor is told once
+    # The mentor and the tutor (Northwind Training delivers it) are told, once each.
+    assert _mails_sent(site) - mails == 2
 
 
 def test_simultaneous_accepts_start_the_apprenticeship_once(site):
