@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .models import Apprenticeship, Membership, Organisation, Partnership
+from .models import Apprenticeship, Membership, Organisation, Partnership, User
 from .partnerships import (
     PartnershipError,
     active_providers_of,
@@ -184,7 +184,7 @@ class ProviderForm(forms.Form):
 class TutorForm(forms.Form):
     field_name = "tutor"
     tutor = forms.ModelChoiceField(
-        queryset=Organisation.objects.none(),
+        queryset=User.objects.none(),
         label="Tutor",
         required=False,
         empty_label="No tutor yet",
