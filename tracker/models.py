@@ -276,6 +276,13 @@ class DutySignOff(models.Model):
 
 # The progress review and its records live in their own module; importing them here keeps
 # them tracker models.
+from .hours_models import (  # noqa: E402, F401
+    TimeOff,
+    TimesheetDecision,
+    TimesheetEntry,
+    WorkingHoursChange,
+)
+from .plan_models import PlanActivity, PlanChange, PlanSignature, TrainingPlan  # noqa: E402, F401
 from .review_models import (  # noqa: E402, F401
     ProgressReview,
     ReviewAction,

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     TUTOR = "tutor", "the tutor"
     PROVIDER_MANAGER = "provider_manager", "a manager of the training provider"
     ADMIN = "admin", "a service admin"
+    ASSESSOR = "assessor", "the end-point assessor"
 
     @property
     def is_apprentice(self):
@@ -21,9 +22,12 @@ class Role(models.TextChoices):
     @property
     def party(self):
         """Which of the three parties the role acts for: "apprentice", "employer" or
-        "provider" (a service admin acts for the employer)."""
+        "provider" (a service admin acts for the employer); an end-point assessor acts for no
+        party and records nothing ("assessor")."""
         if self == Role.APPRENTICE:
             return "apprentice"
+        if self == Role.ASSESSOR:
+            return "assessor"
         return "provider" if self in PROVIDER else "employer"
 
     @property
@@ -65,6 +69,14 @@ class Action(models.TextChoices):
     SIGN_REVIEW = "sign_review", "sign a progress review for their party"
     SEE_SAFEGUARDING = "see_safeguarding", "see safeguarding concerns raised at reviews"
     ASSIGN_TUTOR = "assign_tutor", "choose the apprenticeship's tutor"
+    VIEW_PORTFOLIO = "view_portfolio", "see the portfolio, its evidence and files"
+    EDIT_PLAN = "edit_plan", "propose and change the training plan"
+    SIGN_PLAN = "sign_plan", "sign the training plan for their party"
+    LOG_HOURS = "log_hours", "log off-the-job hours on a timesheet"
+    DECIDE_HOURS = "decide_hours", "accept or return timesheet hours"
+    RECORD_TIME_OFF = "record_time_off", "record time off and a change of working hours"
+    INVITE_ASSESSOR = "invite_assessor", "invite an end-point assessor and see what they viewed"
+    RECORD_EPA = "record_epa", "record the end-point assessment's booking, outcome and certificate"
     # On an organisation
     SEE_ORGANISATION = "see_organisation", "see the organisation's people and invitations"
     MANAGE_PEOPLE = "manage_people", "invite people, resend and revoke invitations"
@@ -73,11 +85,14 @@ class Action(models.TextChoices):
         "propose, accept and end partnerships with other organisations",
     )
     SEE_CASELOAD = "see_caseload", "see the training provider's caseload"
+    BULK_ENROL = "bulk_enrol", "enrol apprentices in bulk from a CSV file"
 
 
 EMPLOYER = frozenset({Role.MENTOR, Role.MANAGER, Role.ADMIN})
 PROVIDER = frozenset({Role.TUTOR, Role.PROVIDER_MANAGER})
-EVERYONE = frozenset(Role)
+# Everyone with a part in the apprenticeship: all roles but the end-point assessor, who only
+# reads the portfolio for a while.
+EVERYONE = frozenset(Role) - {Role.ASSESSOR}
 MANAGERS = frozenset({Role.MANAGER, Role.PROVIDER_MANAGER, Role.ADMIN})
 
 # The one table: which roles may take each action.
@@ -107,6 +122,15 @@ PERMISSIONS = {
     Action.MANAGE_PEOPLE: MANAGERS,
     Action.MANAGE_PARTNERSHIPS: MANAGERS,
     Action.SEE_CASELOAD: PROVIDER | {Role.ADMIN},
+    Action.VIEW_PORTFOLIO: EVERYONE | {Role.ASSESSOR},
+    Action.EDIT_PLAN: EMPLOYER | PROVIDER,
+    Action.SIGN_PLAN: EVERYONE - {Role.ADMIN},
+    Action.LOG_HOURS: frozenset({Role.APPRENTICE}),
+    Action.DECIDE_HOURS: EMPLOYER | PROVIDER,
+    Action.RECORD_TIME_OFF: EMPLOYER | PROVIDER,
+    Action.INVITE_ASSESSOR: PROVIDER | {Role.ADMIN},
+    Action.RECORD_EPA: PROVIDER | {Role.MANAGER, Role.ADMIN},
+    Action.BULK_ENROL: MANAGERS,
 }
 ORGANISATION_ACTIONS = frozenset(
     {
@@ -114,11 +138,14 @@ ORGANISATION_ACTIONS = frozenset(
         Action.MANAGE_PEOPLE,
         Action.MANAGE_PARTNERSHIPS,
         Action.SEE_CASELOAD,
+        Action.BULK_ENROL,
     }
 )
 # The decisions an employer gives to itself, to its provider or to either
 # (Organisation.decisions_by), for the apprenticeships a provider delivers.
-SHARED_DECISIONS = frozenset({Action.VALIDATE_SCAN, Action.DECIDE_EVIDENCE, Action.SIGN_OFF_DUTY})
+SHARED_DECISIONS = frozenset(
+    {Action.VALIDATE_SCAN, Action.DECIDE_EVIDENCE, Action.DECIDE_HOURS, Action.SIGN_OFF_DUTY}
+)
 
 
 @functools.cache

@@ -46,7 +46,7 @@ from tracker.models import Evidence
 pytestmark = pytest.mark.django_db
 
 A, MEN, MAN, ADM = Role.APPRENTICE, Role.MENTOR, Role.MANAGER, Role.ADMIN
-TUT, PM = Role.TUTOR, Role.PROVIDER_MANAGER
+TUT, PM, EPA = Role.TUTOR, Role.PROVIDER_MANAGER, Role.ASSESSOR
 
 # The table, written out once more by hand: a change to the rules must change this too.
 EXPECTED = {
@@ -75,6 +75,15 @@ EXPECTED = {
     Action.MANAGE_PEOPLE: {MAN, PM, ADM},
     Action.MANAGE_PARTNERSHIPS: {MAN, PM, ADM},
     Action.SEE_CASELOAD: {TUT, PM, ADM},
+    Action.VIEW_PORTFOLIO: {A, MEN, MAN, TUT, PM, ADM, EPA},
+    Action.EDIT_PLAN: {MEN, MAN, TUT, PM, ADM},
+    Action.SIGN_PLAN: {A, MEN, MAN, TUT, PM},
+    Action.LOG_HOURS: {A},
+    Action.DECIDE_HOURS: {MEN, MAN, TUT, PM, ADM},
+    Action.RECORD_TIME_OFF: {MEN, MAN, TUT, PM, ADM},
+    Action.INVITE_ASSESSOR: {TUT, PM, ADM},
+    Action.RECORD_EPA: {MAN, TUT, PM, ADM},
+    Action.BULK_ENROL: {MAN, PM, ADM},
 }
 
 
@@ -125,9 +134,9 @@ def test_templates_read_the_table_through_the_role():
 def test_the_readme_shows_the_table():
     table = markdown_table()
     assert table.splitlines()[0] == (
-        "| action | apprentice | mentor | manager | tutor | provider_manager | admin |"
+        "| action | apprentice | mentor | manager | tutor | provider_manager | admin | assessor |"
     )
-    assert "| accept evidence or ask for changes |  | yes | yes | yes | yes | yes |" in table
+    assert "| accept evidence or ask for changes |  | yes | yes | yes | yes | yes |  |" in table
     assert "| start a skills scan and rate it | yes |  |  |  |  |  |" in table
     assert len(table.splitlines()) == len(Action) + 2
 
