@@ -66,19 +66,25 @@ def _open_invitation(organisation, kind, email, standard=None):
     return invitations.first()
 
 
-def _send_invitation(invitation, token, build_url, sender):
+def invitation_email(invitation, token, build_url, sender=None):
+    """The arguments of queue_email for the invitation's e-mail with the link of ``token``
+    (a bulk enrolment writes many at once with queue_emails)."""
     link = build_url(reverse("accounts:invitation-accept", kwargs={"token": token}))
     context = {"invitation": invitation, "link": link, "valid_days": INVITATION_VALID_DAYS}
     subject = " ".join(render_to_string("accounts/email/invitation_subject.txt", context).split())
     body = render_to_string("accounts/email/invitation_message.txt", context)
-    return queue_email(
-        kind="invitation",
-        to=[invitation.email],
-        subject=subject,
-        body=body,
-        about=invitation,
-        sender=sender,
-    )
+    return {
+        "kind": "invitation",
+        "to": [invitation.email],
+        "subject": subject,
+        "body": body,
+        "about": invitation,
+        "sender": sender,
+    }
+
+
+def _send_invitation(invitation, token, build_url, sender):
+    return queue_email(**invitation_email(invitation, token, build_url, sender))
 
 
 def _issue(invitation, build_url, sender=None):

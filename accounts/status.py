@@ -19,7 +19,7 @@ from .models import (
     StatusChange,
     apprenticeships_changed,
 )
-from .permissions import Action, check, may
+from .permissions import PARTY_WORDS, Action, check, may, require
 
 S = Apprenticeship.Status
 
@@ -33,11 +33,20 @@ TRANSITIONS = {
     (S.PAUSED, S.ACTIVE): Action.CHANGE_STATUS,
     (S.PAUSED, S.WITHDRAWN): Action.CHANGE_STATUS,
     (S.GATEWAY, S.ACTIVE): Action.CHANGE_STATUS,
-    (S.GATEWAY, S.COMPLETED): Action.CHANGE_STATUS,
+    # Completed once the end-point assessment is passed and its certificate recorded
+    # (accounts.epa), or by a manager from the status page.
+    (S.GATEWAY, S.COMPLETED): Action.RECORD_EPA,
     (S.GATEWAY, S.WITHDRAWN): Action.CHANGE_STATUS,
 }
-# Changes that need no reason: joining (the invitation says why) and gateway (the checklist).
+# Changes that need no reason: joining (the invitation says why) and gateway (the checklist
+# and the declaration).
 NO_REASON_NEEDED = frozenset({Action.JOIN, Action.MARK_GATEWAY})
+# What each party signs on the gateway page (shown there; GatewayAgreement keeps who and when).
+DECLARATION = (
+    "We declare that {apprentice} is ready for gateway: they have met the requirements of the "
+    "apprenticeship, including its off-the-job training, and are ready to take the end-point "
+    "assessment."
+)
 
 
 class StatusError(Exception):
@@ -88,10 +97,11 @@ def apprenticeship_status_change(*, apprenticeship, to, by, reason=""):
                 f"“{S(to).label.lower()}”."
             )
         role = check(by, locked, action)
-        if to == S.GATEWAY and role.party == "provider" and employer_agreement(locked) is None:
+        if to == S.GATEWAY and (missing := declaration_missing(locked)):
             raise StatusError(
-                "The employer has not agreed that the apprentice is ready: a mentor or manager "
-                f"of {locked.organisation} agrees on the gateway page first"
+                "The gateway declaration is not signed yet by "
+                f"{' and '.join(PARTY_WORDS[party] for party in missing)}: each party signs it "
+                "on the gateway page."
             )
         if not reason and action not in NO_REASON_NEEDED:
             raise ValidationError(
@@ -144,30 +154,65 @@ def apprenticeship_status_created(*, apprenticeship, by, reason):
     )
 
 
-def employer_agreement(apprenticeship):
-    """The employer's agreement that the apprentice is ready for gateway made since the
-    apprenticeship's status last changed, or None: what a training provider needs to mark it
-    at gateway."""
+def parties_to_declare(apprenticeship):
+    """The parties who sign the gateway declaration: the employer, and the training provider
+    when one delivers the apprenticeship."""
+    return ("employer", "provider") if apprenticeship.provider_id else ("employer",)
+
+
+def gateway_declarations(apprenticeship):
+    """{party: its latest GatewayAgreement} made since the apprenticeship's status last changed:
+    a signature counts only until then."""
     since = (
         StatusChange.objects.filter(apprenticeship=apprenticeship)
         .order_by("-at", "-pk")
         .values_list("at", flat=True)
         .first()
     )
-    agreements = GatewayAgreement.objects.filter(apprenticeship=apprenticeship)
+    signatures = GatewayAgreement.objects.filter(apprenticeship=apprenticeship)
     if since is not None:
-        agreements = agreements.filter(at__gte=since)
-    return agreements.select_related("by").order_by("-at", "-pk").first()
+        signatures = signatures.filter(at__gte=since)
+    latest = {}
+    for signature in signatures.select_related("by").order_by("at", "pk"):
+        latest[signature.party] = signature
+    return latest
 
 
-def gateway_agree(*, apprenticeship, by, note=""):
-    """A mentor or manager agrees, for the employer, that the apprentice is ready for gateway,
-    so the training provider may mark it; recorded with who and when."""
+def declaration_missing(apprenticeship):
+    """The parties whose signature of the gateway declaration is still missing, in order."""
+    signed = gateway_declarations(apprenticeship)
+    return [party for party in parties_to_declare(apprenticeship) if party not in signed]
+
+
+def _gateway_problems(locked):
+    return [problem for guard in _GUARDS.get(S.GATEWAY, []) for problem in guard(locked)]
+
+
+def gateway_declare(*, apprenticeship, by, note=""):
+    """``by`` signs the gateway declaration for their party (the employer's people need
+    AGREE_GATEWAY, the provider's MARK_GATEWAY), only while the apprenticeship is active and
+    its checklist holds. When every party needed has signed since the status last changed, the
+    apprenticeship goes to gateway in the same transaction, recorded as changed by ``by`` with
+    their note. Returns the signature (a GatewayAgreement)."""
     with transaction.atomic():
         locked = Apprenticeship.objects.select_for_update().get(pk=apprenticeship.pk)
-        role = check(by, locked, Action.AGREE_GATEWAY)
+        role = check(by, locked, Action.MARK_GATEWAY)
+        if role.party == "employer":
+            require(role, Action.AGREE_GATEWAY, locked)
         if locked.status != S.ACTIVE:
             raise StatusError("Only an active apprenticeship goes to gateway.")
-        return GatewayAgreement.objects.create(
+        signed = gateway_declarations(locked).get(role.party)
+        if signed is not None:
+            raise StatusError(
+                f"{signed.by or 'Someone'} has already signed the declaration for "
+                f"{PARTY_WORDS[role.party]}."
+            )
+        if problems := _gateway_problems(locked):
+            raise StatusError(f"The declaration cannot be signed yet: {'; '.join(problems)}.")
+        signature = GatewayAgreement.objects.create(
             apprenticeship=locked, by=by, party=role.party, note=note.strip()
         )
+        if not declaration_missing(locked):
+            apprenticeship_status_change(apprenticeship=locked, to=S.GATEWAY, by=by, reason=note)
+    apprenticeship.refresh_from_db(fields=["status", "updated_at"])
+    return signature

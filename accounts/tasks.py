@@ -1,8 +1,8 @@
-"""Background tasks: sending e-mail from the outbox."""
+"""Background tasks: sending e-mail from the outbox, and running background jobs."""
 
 from celery import shared_task
 
-from . import outbox
+from . import jobs, outbox
 from .models import OutgoingEmail
 
 
@@ -23,3 +23,10 @@ def send_outgoing_email(self, pk):
 @shared_task
 def flush_outbox():
     return outbox.flush()
+
+
+# acks_late as for e-mail: a worker lost mid-job leaves the message for another worker, which
+# runs the job again (jobs.run takes a job left running; each runner makes a repeat harmless).
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_job(job_id):
+    return jobs.run(job_id)

@@ -3,6 +3,7 @@ never runs text as a formula, whoever typed it; numbers, dates and booleans are 
 are. This is the project's only CSV writer (tests/test_csv_downloads.py checks that)."""
 
 import csv
+import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -53,6 +54,26 @@ def csv_response(filename, header, rows):
     writer.writerow(_cells(header))
     writer.writerows(_cells(row) for row in rows)
     return response
+
+
+# What reading a malformed CSV raises.
+CsvError = csv.Error
+
+
+def csv_reader(text):
+    """A reader of the CSV ``text`` (an upload, decoded): lists of cells, ``line_num`` the
+    line it read last. Reading is here too, so that no other module imports csv."""
+    return csv.reader(io.StringIO(text, newline=""))
+
+
+def csv_bytes(header, rows):
+    """The CSV file of ``rows`` under ``header`` as UTF-8 bytes (with a byte-order mark, so
+    spreadsheets read it as UTF-8), for a file kept in the storage rather than sent at once."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(_cells(header))
+    writer.writerows(_cells(row) for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def csv_stream(filename, header, rows):

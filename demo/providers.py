@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Apprenticeship, Membership, Organisation, Partnership, TutorChange
 
+from .epa import EPA_LOGINS
+
 NORTHWIND = "Northwind Training"
 TUTOR = "tutor@example.com"
 PROVIDER_MANAGER = "provider.manager@example.com"
@@ -81,6 +83,7 @@ def print_logins(stdout, password, apprentices, members, apprenticeships, employ
         "admin@example.com": "superuser, Django admin",
         **{email: f"{role}, {org}" for org, email, role in members},
         **PROVIDER_LOGINS,
+        **EPA_LOGINS,
         **{
             email: f"apprentice at {org}, month {months + 1} of 24"
             for org, email, _, months in apprenticeships

@@ -18,3 +18,11 @@ class ProgressConfig(AppConfig):
 
         # Gateway only when its checklist holds, checked again inside the status change.
         register_guard(Apprenticeship.Status.GATEWAY, gateway_guard)
+
+        # The portfolio's PDF and zip, built as background jobs (accounts.jobs).
+        from accounts.jobs import register_runner
+
+        from .portfolio_files import RUNNERS
+
+        for kind, runner in RUNNERS.items():
+            register_runner(kind, runner)

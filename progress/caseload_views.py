@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from accounts.models import Apprenticeship
-from accounts.permissions import Role
+from accounts.permissions import Action, Role, may
 from core.csv import csv_stream
 from core.tables import paginate, sort_headers
 
@@ -41,6 +41,8 @@ def caseload_view(request):
             # A tutor's caseload is their own: a tutor filter would have one choice.
             "show_tutors": role != Role.TUTOR,
             "role": role,
+            # Provider managers and admins give the selected rows a tutor (accounts:bulk-assign).
+            "select_rows": "tutor" if may(role, Action.ASSIGN_TUTOR) else "",
         },
     )
 

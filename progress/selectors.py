@@ -277,7 +277,7 @@ def _employer_actions(context):
         and apprenticeship.status == Apprenticeship.Status.ACTIVE
     ):
         actions.append(
-            ("Mark the apprenticeship at gateway", reverse("progress:gateway", kwargs={"pk": pk}))
+            ("Sign the gateway declaration", reverse("progress:gateway", kwargs={"pk": pk}))
         )
     return actions
 

@@ -7,8 +7,8 @@ next review is due, whether the gateway checklist holds but for that review), ev
 the apprenticeships that changed and written in the same transaction as the change, under a lock
 on the apprenticeship's row, so two changes at once cannot leave an older answer behind. The
 changes are caught where every write passes, Django's model signals, for every model a figure
-reads (evidence and its KSBs, scans, sign-offs, reviews, the apprenticeship, and the structure
-of its standard); writes that bypass signals (queryset.update, bulk_create) call
+reads (evidence and its KSBs, timesheet lines, scans, sign-offs, reviews, the apprenticeship,
+and the structure of its standard); writes that bypass signals (queryset.update, bulk_create) call
 ``tally_refresh`` themselves, or send ``apprenticeships_changed``. ``tally_check`` recomputes
 every stored figure and lists the differences: the tests run it after every kind of change, and
 ``manage.py tally --check`` runs it on a live database."""
@@ -23,7 +23,7 @@ from core.numbers import percent
 from skillscan.models import SkillScan
 from skillscan.rules import latest_scan_sql
 from standards.models import KSB, Duty, Standard, structure_changed
-from tracker.models import DutySignOff, Evidence, ProgressReview
+from tracker.models import DutySignOff, Evidence, ProgressReview, TimesheetEntry
 from tracker.rules import (
     accepted_hundredths_sql,
     behind_from,
@@ -285,7 +285,9 @@ def _structure_changed(sender, standard_ids, **kwargs):
 
 def connect():
     """Wire the refreshes to the writes (AppConfig.ready)."""
-    for model in (Evidence, SkillScan, DutySignOff, ProgressReview):
+    # Timesheet lines count in the accepted and waiting hours; time off and changes of hours
+    # move the target, whose service sends apprenticeships_changed.
+    for model in (Evidence, SkillScan, DutySignOff, ProgressReview, TimesheetEntry):
         post_save.connect(_record_changed, sender=model, dispatch_uid=f"tally-{model.__name__}")
         post_delete.connect(
             _record_changed, sender=model, dispatch_uid=f"tally-del-{model.__name__}"

@@ -3,7 +3,14 @@ from django.views.generic import TemplateView
 
 from core import converters  # noqa: F401 (registers the path converters used below)
 
-from . import caseload_views, move_views, review_prefill_views, scan_validation, views
+from . import (
+    caseload_views,
+    move_views,
+    portfolio_views,
+    review_prefill_views,
+    scan_validation,
+    views,
+)
 
 app_name = "progress"
 
@@ -19,13 +26,18 @@ urlpatterns = [
     path("apprenticeships/<id:pk>/", views.apprenticeship_home, name="apprenticeship-home"),
     path("apprenticeships/<id:pk>/gateway/", views.gateway, name="gateway"),
     path("apprenticeships/<id:pk>/gateway/mark/", views.gateway_mark, name="gateway-mark"),
-    path(
-        "apprenticeships/<id:pk>/gateway/agree/",
-        views.gateway_agree_view,
-        name="gateway-agree",
-    ),
     path("apprenticeships/<id:pk>/portfolio/", views.portfolio_view, name="portfolio"),
     path("apprenticeships/<id:pk>/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
+    path(
+        "apprenticeships/<id:pk>/portfolio/build-pdf/",
+        portfolio_views.portfolio_build_pdf,
+        name="portfolio-build-pdf",
+    ),
+    path(
+        "apprenticeships/<id:pk>/portfolio/build-zip/",
+        portfolio_views.portfolio_build_zip,
+        name="portfolio-build-zip",
+    ),
     path(
         "apprenticeships/<id:pk>/move/", move_views.apprenticeship_move, name="apprenticeship-move"
     ),

@@ -9,13 +9,19 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from accounts.models import Apprenticeship, Organisation
-from accounts.permissions import Action, get_apprenticeship_for
+from accounts.models import Apprenticeship, GatewayAgreement, Organisation
+from accounts.permissions import (
+    PARTY_WORDS,
+    Action,
+    get_apprenticeship_for,
+    open_assessor_access,
+)
 from accounts.status import (
+    DECLARATION,
     StatusError,
-    apprenticeship_status_change,
-    employer_agreement,
-    gateway_agree,
+    gateway_declarations,
+    gateway_declare,
+    parties_to_declare,
 )
 from core.csv import csv_response, csv_stream
 from core.tables import paginate, sort_headers
@@ -44,6 +50,8 @@ def start(request):
         )
         if len(own) == 1:
             return redirect("progress:apprenticeship-home", pk=own[0])
+        if not own and open_assessor_access(user):  # an end-point assessor, nothing else
+            return redirect("accounts:assessor-home")
         if not own:
             return redirect("accounts:get-started")
     return redirect("progress:dashboard")
@@ -80,6 +88,10 @@ def dashboard(request):
             "only_choices": list(table.ONLY_LABELS.items()),
             "statuses": Apprenticeship.Status.choices,
             "organisations": list(Organisation.objects.visible_to(request.user)[:20]),
+            # Managers and admins give the selected rows a mentor (accounts:bulk-assign).
+            "select_rows": "mentor"
+            if request.user.is_superuser or "manager" in request.user.organisation_roles.values()
+            else "",
         },
     )
 
@@ -101,14 +113,25 @@ def dashboard_csv(request):
 
 
 def _gateway_page(request, apprenticeship, role, form):
-    agreement = employer_agreement(apprenticeship) if apprenticeship.provider_id else None
+    """The checklist, the declaration each party signs, who has signed it, and the form for
+    the user's own party while it has not."""
+    if apprenticeship.status == Apprenticeship.Status.ACTIVE:
+        signatures = gateway_declarations(apprenticeship)
+    else:  # the signatures that took it to gateway (or the last ones made)
+        signatures = {}
+        for signature in GatewayAgreement.objects.filter(
+            apprenticeship=apprenticeship
+        ).select_related("by"):
+            signatures.setdefault(signature.party, signature)
+    parties = parties_to_declare(apprenticeship)
     context = {
         "apprenticeship": apprenticeship,
         "role": role,
         "form": form,
-        "agreement": agreement,
-        # A provider marks it only with the employer's agreement (accounts.status).
-        "waiting_for_employer": role.is_provider and agreement is None,
+        "statement": DECLARATION.format(apprentice=apprenticeship.person),
+        "parties": [(PARTY_WORDS[party], signatures.get(party)) for party in parties],
+        "own_party": PARTY_WORDS[role.party],
+        "own_signature": signatures.get(role.party),
     }
     return render(
         request, "progress/gateway.html", {**context, "gateway": gateway_for(apprenticeship)}
@@ -117,7 +140,8 @@ def _gateway_page(request, apprenticeship, role, form):
 
 @login_required
 def gateway(request, pk):
-    """The gateway checklist, and the confirmation that marks the apprenticeship at gateway."""
+    """The gateway checklist and the declaration the employer and the training provider each
+    sign: the apprenticeship goes to gateway once every party needed has."""
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, action=Action.MARK_GATEWAY, queryset=Apprenticeship.objects.for_list()
     )
@@ -127,6 +151,7 @@ def gateway(request, pk):
 @login_required
 @require_POST
 def gateway_mark(request, pk):
+    """Sign the gateway declaration for the user's party (accounts.status.gateway_declare)."""
     apprenticeship, role = get_apprenticeship_for(
         request.user, pk, action=Action.MARK_GATEWAY, queryset=Apprenticeship.objects.for_list()
     )
@@ -134,40 +159,31 @@ def gateway_mark(request, pk):
     if not form.is_valid():
         return _gateway_page(request, apprenticeship, role, form)
     try:
-        apprenticeship_status_change(
-            apprenticeship=apprenticeship,
-            to=Apprenticeship.Status.GATEWAY,
-            by=request.user,
-            reason=form.cleaned_data["note"],
+        gateway_declare(
+            apprenticeship=apprenticeship, by=request.user, note=form.cleaned_data["note"]
         )
     except StatusError as exc:
         messages.error(request, str(exc))
         return redirect("progress:gateway", pk=pk)
-    messages.success(request, f"{apprenticeship.apprentice} is now at gateway.")
-    return redirect(apprenticeship)
-
-
-@login_required
-@require_POST
-def gateway_agree_view(request, pk):
-    apprenticeship, _ = get_apprenticeship_for(request.user, pk, action=Action.AGREE_GATEWAY)
-    try:
-        gateway_agree(apprenticeship=apprenticeship, by=request.user)
-    except StatusError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            "Your agreement is recorded: the training provider may now mark the apprenticeship "
-            "at gateway.",
-        )
+    if apprenticeship.status == Apprenticeship.Status.GATEWAY:
+        messages.success(request, f"{apprenticeship.person} is now at gateway.")
+        return redirect(apprenticeship)
+    messages.success(
+        request,
+        f"You have signed the declaration for {PARTY_WORDS[role.party]}. The apprenticeship goes "
+        "to gateway once the other party signs too.",
+    )
     return redirect("progress:gateway", pk=pk)
 
 
 @login_required
 def portfolio_view(request, pk):
     apprenticeship, role = get_apprenticeship_for(
-        request.user, pk, action=Action.EXPORT, queryset=Apprenticeship.objects.for_list()
+        request.user,
+        pk,
+        action=Action.VIEW_PORTFOLIO,
+        queryset=Apprenticeship.objects.for_list(),
+        seen=(request, "page"),
     )
     context = {"apprenticeship": apprenticeship, "role": role, "today": date.today()}
     return render(request, "progress/portfolio.html", {**context, **portfolio(apprenticeship)})

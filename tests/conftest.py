@@ -448,6 +448,19 @@ def world(
             **provider_people,
         },
     }
+    # The end-point assessor (open access), one whose access ended yesterday, and an
+    # invitation of a third not accepted yet (the accept link's token).
+    from tests.factories import assessor_access
+
+    for name, days in (("assessor", 30), ("former_assessor", -1)):
+        world["users"][name] = verified_user(f"{name.replace('_', '.')}@example.com", name)
+        access, _ = assessor_access(
+            apprenticeship, world["users"][name], days=days, by=provider_people["tutor"]
+        )
+        world.setdefault("assessor_access", access)
+    world["assessor_invitation"], world["assessor_token"] = assessor_access(
+        apprenticeship, None, days=30, by=provider_people["tutor"]
+    )
     from accounts.permissions import role_of, role_on_organisation
     from tests.walk import USERS
 

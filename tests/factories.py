@@ -165,6 +165,26 @@ def invitation_with_token(**kwargs):
     return invitation, token
 
 
+def assessor_access(apprenticeship, assessor, *, days=30, by=None, **fields):
+    """An end-point assessor's access to ``apprenticeship`` until ``days`` from today,
+    accepted by ``assessor`` (None: not accepted yet), and the raw token of its link."""
+    from accounts.models import AssessorAccess
+
+    token = secrets.token_urlsafe(32)
+    access = AssessorAccess.objects.create(
+        apprenticeship=apprenticeship,
+        email=assessor.email if assessor else f"invited.{token[:6].lower()}@example.com",
+        assessment_organisation="Assess Co",
+        token_hash=hash_token(token),
+        assessor=assessor,
+        accepted_at=timezone.now() if assessor else None,
+        expires_on=date.today() + timedelta(days=days),
+        invited_by=by,
+        **fields,
+    )
+    return access, token
+
+
 class SkillScanFactory(DjangoModelFactory):
     class Meta:
         model = SkillScan

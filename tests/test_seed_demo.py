@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Apprenticeship, Membership, Organisation, User
 from skillscan.models import SkillScan
 from standards.models import Standard
+from tracker.rules.hours import automatic_target_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,7 @@ DEMO_EMAILS = {
     "globex.apprentice@example.com",
     "tutor@example.com",
     "provider.manager@example.com",
+    "assessor@example.com",
 }
 
 
@@ -62,7 +64,10 @@ def test_seed_demo_creates_the_demo_world(debug):
     assert {a.standard.reference for a in apprenticeships} == {"ST0825"}
     months = sorted(a.month_of_programme() for a in apprenticeships.filter(organisation=acme))
     assert months == [2, 8, 22], "the three Acme apprentices are at different points"
-    assert all(a.otj_target_hours == a.default_otj_target_hours for a in apprenticeships)
+    # Each target is the automatic one: the minimum, less Alex's holiday and shorter week.
+    assert all(a.otj_target_hours == automatic_target_of(a) for a in apprenticeships)
+    alex = apprenticeships.get(apprentice__email="apprentice@example.com")
+    assert alex.time_off.count() == 1 and alex.working_hours_changes.count() == 1
     assert Standard.objects.get(reference="ST0825").ksbs.count() == 51
     # Northwind Training delivers Acme's apprenticeships (not Globex's), its tutor has them all.
     northwind = Organisation.objects.get(name="Northwind Training", kind="provider")
@@ -157,7 +162,10 @@ def test_seed_demo_gives_evidence_progress_and_reviews(debug):
     assert statuses_of(first).count(DutyStatus.SIGNED_OFF) == 2
     assert not next_review(first, first.reviews.first()).overdue
     assert ProgressReview.objects.filter(apprenticeship=first).count() >= 1
-    assert all(a.status_changes.count() == 1 for a in Apprenticeship.objects.all())
+    # Created, and Cal's taken to gateway by the two declarations (demo/epa.py).
+    changes = {a.apprentice.email: a.status_changes.count() for a in Apprenticeship.objects.all()}
+    assert changes.pop("apprentice3@example.com") == 2
+    assert set(changes.values()) == {1}
 
 
 def test_seed_demo_keeps_edits_made_to_st0825(debug, st0825):
@@ -400,7 +408,7 @@ def test_the_provider_shows_a_review_in_each_state(demo_world):
 
 def test_apprenticeships_are_set_up_before_they_start(demo_world):
     for apprenticeship in Apprenticeship.objects.prefetch_related("status_changes"):
-        (started,) = apprenticeship.status_changes.all()
+        started = apprenticeship.status_changes.all()[0]
         assert apprenticeship.created_at < started.at <= demo_world
         assert timezone.localdate(started.at) == apprenticeship.start_date
 
@@ -449,7 +457,7 @@ def test_no_ksb_with_accepted_evidence_is_agreed_at_0_in_the_latest_scan(demo_wo
 def test_each_demo_person_but_the_admin_has_an_inbox_of_what_happened(demo_world):
     from notify.models import Notification
 
-    for email in DEMO_EMAILS - {"admin@example.com"}:
+    for email in DEMO_EMAILS - {"admin@example.com", "assessor@example.com"}:
         user = User.objects.get(email=email)
         inbox = Notification.objects.for_user(user)
         assert inbox.exists(), email

@@ -4,7 +4,7 @@ status of every request is read from accounts.permissions.PERMISSIONS (tests/tes
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from accounts.permissions import Action, Role
 
@@ -35,6 +35,10 @@ USERS = {
     "former_tutor": (None, None, TUT),
     # A manager of another provider also in partnership with Acme, not delivering this one.
     "rival_provider_manager": (None, None, None),
+    # The end-point assessor with open access: the portfolio, its evidence and files only.
+    "assessor": (Role.ASSESSOR, None, None),
+    # An assessor whose access ended yesterday: nothing at all.
+    "former_assessor": (None, None, None),
 }
 WALKERS = ["anonymous", *USERS]
 # Actions no URL takes through this walk, and where they are tested instead.
@@ -42,20 +46,11 @@ TAKEN_ELSEWHERE = {
     Action.JOIN: "accepting an invitation, which the invitation decides (test_invitations)",
     Action.COUNTERSIGN_REVIEW: "the apprentice's prompt to sign a review on their home page "
     "(progress.selectors); the signature itself needs SIGN_REVIEW (test_review_three_parties)",
+    Action.AGREE_GATEWAY: "the employer's signature of the gateway declaration, asked by the "
+    "status service on top of MARK_GATEWAY (progress:gateway-mark; test_epa)",
     # Issue 17's actions, in the table before their pages: each leaves this list when its
     # page joins the walk.
-    Action.VIEW_PORTFOLIO: "issue 17, pages in progress",
-    Action.EDIT_PLAN: "issue 17, pages in progress",
-    Action.SIGN_PLAN: "issue 17, pages in progress",
-    Action.LOG_HOURS: "issue 17, pages in progress",
-    Action.DECIDE_HOURS: "issue 17, pages in progress",
-    Action.RECORD_TIME_OFF: "issue 17, pages in progress",
-    Action.INVITE_ASSESSOR: "issue 17, pages in progress",
-    Action.RECORD_EPA: "issue 17, pages in progress",
-    Action.BULK_ENROL: "issue 17, pages in progress",
 }
-# Roles no walker holds yet (issue 17's assessor, until its access is built).
-NOT_YET_WALKED = {Role.ASSESSOR}
 
 
 @dataclass(frozen=True)
@@ -139,6 +134,23 @@ def _notification(world):
     return {"pk": item.pk}
 
 
+def _job(world):
+    """A background job of someone outside the walk: a job is its creator's alone (404 for
+    everyone else; its creator's pages are tested in tests/accounts/test_jobs.py)."""
+    from accounts.jobs import create_job
+    from accounts.models import BackgroundJob
+    from tests.factories import UserFactory
+
+    job = BackgroundJob.objects.filter(created_by__email="job.owner@example.com").first()
+    if job is None:
+        job = create_job(
+            kind=BackgroundJob.Kind.BULK_ENROLMENT,
+            by=UserFactory(email="job.owner@example.com"),
+            organisation=world["acme"],
+        )
+    return {"pk": job.pk}
+
+
 def _unsubscribe(world):
     from notify.delivery import unsubscribe_token
 
@@ -180,6 +192,72 @@ def _review_action(world):
     return {"pk": world["review"].pk, "action_pk": action.pk}
 
 
+def _plan_activity(world):
+    """The world's training plan (made on first use) and its one activity."""
+    from tracker.models import PlanActivity, TrainingPlan
+
+    apprenticeship = world["apprenticeship"]
+    plan = TrainingPlan.objects.filter(apprenticeship=apprenticeship).first()
+    if plan is None:
+        plan = TrainingPlan.objects.create(apprenticeship=apprenticeship)
+        PlanActivity.objects.create(
+            plan=plan,
+            title="Walk",
+            kind="course",
+            starts_on=date.today(),
+            ends_on=date.today(),
+            planned_hours=2,
+        )
+    return {"pk": apprenticeship.pk, "activity": plan.activities.get().pk}
+
+
+def _plan(world):
+    return {"pk": _plan_activity(world)["pk"]}
+
+
+PLAN_ACTIVITY_FORM = {
+    "title": "Walked",
+    "kind": "project",
+    "starts_on": date.today().isoformat(),
+    "ends_on": date.today().isoformat(),
+    "planned_hours": "3",
+}
+
+
+# Hours logged and time off: today and a week ago, within every apprenticeship of the world.
+TIMESHEET_FORM = {"on": date.today().isoformat(), "hours": "1.5", "activity": "Walked"}
+TIME_OFF_FORM = {
+    "kind": "holiday",
+    "starts_on": date.today().isoformat(),
+    "ends_on": date.today().isoformat(),
+}
+
+
+def _timesheet_entry(world):
+    """A timesheet line of the world's apprenticeship, waiting for a decision."""
+    from tracker.models import TimesheetEntry
+
+    entry, _ = TimesheetEntry.objects.get_or_create(
+        apprenticeship=world["apprenticeship"],
+        activity="Walk",
+        defaults={"on": date.today(), "hours": 2, "by": world["users"]["apprentice"]},
+    )
+    return {"pk": entry.pk}
+
+
+def _time_off(world):
+    """Time off of the world's apprenticeship, a week ago."""
+    from tracker.models import TimeOff
+
+    day = date.today() - timedelta(days=7)
+    time_off, _ = TimeOff.objects.get_or_create(
+        apprenticeship=world["apprenticeship"],
+        starts_on=day,
+        defaults={"ends_on": day, "kind": "sickness", "party": "employer"},
+    )
+    return {"pk": time_off.pk}
+
+
 def sign_off_form(world):
     """Duty 1's sign-off, confirming the KSBs it has no accepted evidence for."""
     from tracker.forms import unevidenced_token
@@ -207,6 +285,18 @@ INVITE_APPRENTICE = {
     "otj_target_hours": "",
 }
 
+
+def _bulk_file(world):
+    """A bulk enrolment's upload: one apprentice onto the world's standard."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = (
+        "name,email,standard,version,start,planned_end\n"
+        f"Walk Er,bulk.walk@example.com,ST0825,1.0,{date.today().isoformat()},2030-01-01\n"
+    )
+    return {"file": SimpleUploadedFile("walk.csv", content.encode(), content_type="text/csv")}
+
+
 # name -> (url kwargs from the world, what the URL needs)
 URLS = {
     "progress:welcome": (lambda w: {}, Public()),
@@ -226,6 +316,8 @@ URLS = {
     "account_signup": (lambda w: {}, Public(200, 302)),
     # The link shows what it is for to anyone; logged in as another address it is refused.
     "accounts:invitation-accept": (lambda w: {"token": w["token"]}, Public(200, 403)),
+    "accounts:assessor-accept": (lambda w: {"token": w["assessor_token"]}, Public(200, 403)),
+    "accounts:assessor-home": (lambda w: {}, LoggedIn()),
     "progress:start": (lambda w: {}, LoggedIn(302)),
     "progress:dashboard": (lambda w: {}, LoggedIn()),
     "progress:dashboard-csv": (lambda w: {}, LoggedIn()),
@@ -241,6 +333,13 @@ URLS = {
     "notify:preferences": (lambda w: {}, LoggedIn()),
     # POST only: whose item it is decides the POST (tests/notify/test_inbox.py).
     "notify:inbox-read-all": (lambda w: {}, LoggedIn(405)),
+    # Background jobs: each is its creator's alone.
+    "accounts:job": (_job, LoggedIn(404)),
+    "accounts:job-status": (_job, LoggedIn(404)),
+    "accounts:job-result": (_job, LoggedIn(404)),
+    "accounts:bulk-enrol-preview": (_job, LoggedIn(404)),
+    # The dashboard's bulk action: a POST of the rows selected (tests/accounts/test_bulk_assign).
+    "accounts:bulk-assign": (lambda w: {}, LoggedIn(405)),
     "notify:notification-open": (_notification, LoggedIn(405)),
     "notify:notification-read": (_notification, LoggedIn(405)),
     "notify:notification-unread": (_notification, LoggedIn(405)),
@@ -257,16 +356,22 @@ URLS = {
         _pk("apprenticeship"),
         On(Action.MARK_GATEWAY, post={"note": "Walk"}, post_only=True),
     ),
-    "progress:gateway-agree": (
-        _pk("apprenticeship"),
-        On(Action.AGREE_GATEWAY, post={}, post_only=True),
-    ),
     "progress:scan-validate": (
         _pk("submitted"),
         On(Action.VALIDATE_SCAN, post={"action": "save"}),
     ),
-    "progress:portfolio": (_pk("apprenticeship"), On(Action.EXPORT)),
+    "progress:portfolio": (_pk("apprenticeship"), On(Action.VIEW_PORTFOLIO)),
     "progress:portfolio-csv": (_pk("apprenticeship"), On(Action.EXPORT)),
+    # The portfolio's PDF and zip, built as a job of whoever asks (tests/progress/
+    # test_portfolio_assessor.py follows the job to its file).
+    "progress:portfolio-build-pdf": (
+        _pk("apprenticeship"),
+        On(Action.VIEW_PORTFOLIO, post={}, post_only=True),
+    ),
+    "progress:portfolio-build-zip": (
+        _pk("apprenticeship"),
+        On(Action.VIEW_PORTFOLIO, post={}, post_only=True),
+    ),
     "progress:apprenticeship-move": (_pk("apprenticeship"), On(Action.MOVE_STANDARD)),
     "progress:review-prefill": (
         _pk("review"),
@@ -311,7 +416,7 @@ URLS = {
     "skillscan:scan-submit": (_pk("draft"), On(Action.SUBMIT_SCAN, post={})),
     "tracker:evidence-list": (_pk("apprenticeship"), On(Action.VIEW)),
     "tracker:evidence-create": (_pk("apprenticeship"), On(Action.LOG_EVIDENCE, post=EVIDENCE_FORM)),
-    "tracker:evidence-detail": (_pk("evidence"), On(Action.VIEW)),
+    "tracker:evidence-detail": (_pk("evidence"), On(Action.VIEW_PORTFOLIO)),
     "tracker:evidence-update": (_pk("evidence"), On(Action.LOG_EVIDENCE, post=EVIDENCE_FORM)),
     "tracker:evidence-delete": (_pk("evidence"), On(Action.LOG_EVIDENCE, post={})),
     "tracker:evidence-submit": (_pk("evidence"), On(Action.LOG_EVIDENCE, post={}, post_only=True)),
@@ -331,12 +436,34 @@ URLS = {
         _pk("submitted_evidence"),
         On(Action.COMMENT_ON_EVIDENCE, post={"comment": "Walk"}, post_only=True),
     ),
-    "tracker:evidence-file": (_pk("evidence"), On(Action.VIEW)),
+    "tracker:evidence-file": (_pk("evidence"), On(Action.VIEW_PORTFOLIO)),
     "tracker:duty-list": (_pk("apprenticeship"), On(Action.VIEW)),
     "tracker:duty-detail": (_duty(1), On(Action.VIEW)),
     "tracker:duty-sign-off": (_duty(1), On(Action.SIGN_OFF_DUTY, post=sign_off_form)),
     "tracker:duty-sign-off-undo": (_duty(2), On(Action.SIGN_OFF_DUTY, post={"reason": "Walk"})),
     "tracker:hours": (_pk("apprenticeship"), On(Action.VIEW)),
+    "tracker:timesheet-add": (
+        _pk("apprenticeship"),
+        On(Action.LOG_HOURS, post=TIMESHEET_FORM, post_only=True),
+    ),
+    "tracker:timesheet-decide": (
+        _timesheet_entry,
+        On(Action.DECIDE_HOURS, post={"decision": "accepted"}, post_only=True),
+    ),
+    "tracker:timesheet-withdraw": (_timesheet_entry, On(Action.LOG_HOURS, post={})),
+    "tracker:time-off-add": (
+        _pk("apprenticeship"),
+        On(Action.RECORD_TIME_OFF, post=TIME_OFF_FORM, post_only=True),
+    ),
+    "tracker:time-off-withdraw": (_time_off, On(Action.RECORD_TIME_OFF, post={})),
+    "tracker:working-hours-change": (
+        _pk("apprenticeship"),
+        On(
+            Action.RECORD_TIME_OFF,
+            post={"from_date": date.today().isoformat(), "weekly_hours": "20"},
+            post_only=True,
+        ),
+    ),
     "tracker:progress-review-list": (_pk("apprenticeship"), On(Action.VIEW)),
     "tracker:progress-review-create": (
         _pk("apprenticeship"),
@@ -376,6 +503,41 @@ URLS = {
         _pk("review"),
         On(Action.SEE_SAFEGUARDING, post={"note": "Walk"}),
     ),
+    # The training plan (the world's is made on first use: _plan_activity)
+    "tracker:plan": (_plan, On(Action.VIEW)),
+    # No validated scan in the world: the proposal is refused with a message (a redirect).
+    "tracker:plan-propose": (_plan, On(Action.EDIT_PLAN, post={"confirm": "on"}, post_only=True)),
+    "tracker:plan-sign": (_plan, On(Action.SIGN_PLAN, post={"agree": "on"}, post_only=True)),
+    "tracker:plan-activity-add": (_plan, On(Action.EDIT_PLAN, post=PLAN_ACTIVITY_FORM)),
+    "tracker:plan-activity-edit": (_plan_activity, On(Action.EDIT_PLAN, post=PLAN_ACTIVITY_FORM)),
+    "tracker:plan-activity-remove": (_plan_activity, On(Action.EDIT_PLAN, post={})),
+    "tracker:plan-activity-evidence": (
+        _plan_activity,
+        On(Action.LOG_EVIDENCE, post={}, post_only=True),
+    ),
+    # The end-point assessment hand-off. The world's apprenticeship is active: inviting an
+    # assessor and recording a step are refused with a message (a redirect).
+    "accounts:epa": (
+        _pk("apprenticeship"),
+        On(
+            Action.VIEW,
+            post={"kind": "booked", "on": date.today().isoformat(), "outcome": "", "note": ""},
+            post_action=Action.RECORD_EPA,
+        ),
+    ),
+    "accounts:assessor-access": (_pk("apprenticeship"), On(Action.INVITE_ASSESSOR)),
+    "accounts:assessor-invite": (
+        _pk("apprenticeship"),
+        On(
+            Action.INVITE_ASSESSOR,
+            post={
+                "email": "eve.assessor@example.com",
+                "assessment_organisation": "Walk EPAO",
+                "expires_on": date.today().isoformat(),
+            },
+        ),
+    ),
+    "accounts:assessor-revoke": (_pk("assessor_access"), On(Action.INVITE_ASSESSOR, post={})),
     # Acme Digital
     "accounts:organisation-detail": (_pk("acme"), On(Action.SEE_ORGANISATION, ORG)),
     "progress:organisation-moves": (_pk("acme"), On(Action.MOVE_STANDARD, ORG)),
@@ -401,6 +563,8 @@ URLS = {
             post=lambda w: {**INVITE_APPRENTICE, "standard": w["standard"].pk},
         ),
     ),
+    "accounts:bulk-enrol": (_pk("acme"), On(Action.BULK_ENROL, ORG, post=_bulk_file)),
+    "accounts:bulk-enrol-template": (_pk("acme"), On(Action.BULK_ENROL, ORG)),
     "accounts:member-invite": (
         _pk("acme"),
         On(
@@ -438,6 +602,7 @@ MISSING = {
     "standards:standard-detail": {"reference": "ST0825", "version": "9.9"},
     "standards:standard-compare": {"reference": "ST0825", "old": "1.0", "new": "9.9"},
     "accounts:invitation-accept": {"token": "no-such-token"},
+    "accounts:assessor-accept": {"token": "no-such-token"},
 }
 PUBLIC_NAMES = {name for name, (_, need) in URLS.items() if isinstance(need, Public)}
 

@@ -135,4 +135,8 @@ class ProgressReviewAdmin(admin.ModelAdmin):
         return allowed and (obj is None or not obj.content_locked)
 
 
-from . import review_admin  # noqa: E402, F401  (the review's records)
+# The records of reviews and of training plans, registered by their own modules.
+from . import (  # noqa: E402, F401
+    plan_admin,
+    review_admin,
+)

@@ -144,6 +144,11 @@ class Evidence(models.Model):
                 raise ValidationError(errors)
 
     @property
+    def in_portfolio(self):
+        """Accepted evidence is the portfolio: all an end-point assessor may open."""
+        return self.status == self.Status.ACCEPTED
+
+    @property
     def is_editable(self):
         """The apprentice may change it: a draft, or sent back with changes requested."""
         return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)

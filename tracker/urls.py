@@ -2,7 +2,7 @@ from django.urls import path
 
 from core import converters  # noqa: F401 (registers the path converters used below)
 
-from .views import decisions, duties, evidence, hours, review_parts, reviews
+from .views import decisions, duties, evidence, hours, plan, review_parts, reviews
 
 app_name = "tracker"
 
@@ -30,6 +30,20 @@ urlpatterns = [
         name="duty-sign-off-undo",
     ),
     path("apprenticeships/<id:pk>/hours/", hours.hours, name="hours"),
+    path(
+        "apprenticeships/<id:pk>/hours/timesheet/",
+        hours.timesheet_add,
+        name="timesheet-add",
+    ),
+    path("timesheet/<id:pk>/decide/", hours.timesheet_decide_view, name="timesheet-decide"),
+    path("timesheet/<id:pk>/withdraw/", hours.timesheet_withdraw_view, name="timesheet-withdraw"),
+    path("apprenticeships/<id:pk>/hours/time-off/", hours.time_off_add, name="time-off-add"),
+    path("time-off/<id:pk>/withdraw/", hours.time_off_withdraw_view, name="time-off-withdraw"),
+    path(
+        "apprenticeships/<id:pk>/hours/working-week/",
+        hours.working_hours_change_view,
+        name="working-hours-change",
+    ),
     path(
         "apprenticeships/<id:pk>/reviews/",
         reviews.progress_review_list,
@@ -64,6 +78,29 @@ urlpatterns = [
         "reviews/<id:pk>/actions/<id:action_pk>/state/",
         review_parts.review_action_state,
         name="progress-review-action-state",
+    ),
+    path("apprenticeships/<id:pk>/plan/", plan.plan, name="plan"),
+    path("apprenticeships/<id:pk>/plan/propose/", plan.plan_propose, name="plan-propose"),
+    path("apprenticeships/<id:pk>/plan/sign/", plan.plan_sign_view, name="plan-sign"),
+    path(
+        "apprenticeships/<id:pk>/plan/activities/new/",
+        plan.plan_activity_add_view,
+        name="plan-activity-add",
+    ),
+    path(
+        "apprenticeships/<id:pk>/plan/activities/<id:activity>/edit/",
+        plan.plan_activity_edit,
+        name="plan-activity-edit",
+    ),
+    path(
+        "apprenticeships/<id:pk>/plan/activities/<id:activity>/remove/",
+        plan.plan_activity_remove_view,
+        name="plan-activity-remove",
+    ),
+    path(
+        "apprenticeships/<id:pk>/plan/activities/<id:activity>/evidence/",
+        plan.plan_activity_evidence,
+        name="plan-activity-evidence",
     ),
     path(
         "reviews/<id:pk>/concerns/new/",

@@ -13,7 +13,10 @@ Roles come from relationships, never from flags:
 - provider manager: a manager of the training provider the apprenticeship names, while the
   provider and the employer are in an active partnership;
 - tutor: the apprenticeship names the user as its tutor *and* the user is a member of its
-  provider, under the same partnership.
+  provider, under the same partnership;
+- end-point assessor: the user accepted an assessor access to the apprenticeship that is not
+  revoked and runs until today or later, and has no other role on it. They may only see the
+  portfolio, its evidence and files (VIEW_PORTFOLIO), and each such view is logged.
 
 Ending a partnership ends the provider's access to the apprenticeships not yet completed; a
 completed one stays visible to the people who delivered it. An employer decides who acts on
@@ -28,7 +31,7 @@ in ``PERMISSIONS``; the permission walk fails until every URL has an expectation
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from ..models import Apprenticeship, Organisation
+from ..models import Apprenticeship, AssessorView, Organisation
 from .roles import (
     _any_role_conditions,
     _membership_role_now,
@@ -37,6 +40,7 @@ from .roles import (
     apprenticeships_where,
     deciders_where,
     managers_of,
+    open_assessor_access,
     organisations_where,
     role_of,
     role_on_organisation,
@@ -91,6 +95,7 @@ __all__ = [
     "managers_of",
     "markdown_table",
     "may",
+    "open_assessor_access",
     "organisations_where",
     "require",
     "role_of",
@@ -111,24 +116,44 @@ def _require_role(role, action, apprenticeship=None):
     require(role, action, apprenticeship)
 
 
-def get_apprenticeship_for(user, pk, *, action=Action.VIEW, queryset=None):
+def _log_assessor(user, role, apprenticeship, seen, label):
+    """Record an end-point assessor's page view or download (``seen``: (request, "page" or
+    "download")) once the permission check has let it through: the one place every view an
+    assessor may open passes."""
+    if role != Role.ASSESSOR or seen is None:
+        return
+    request, what = seen
+    access_id = open_assessor_access(user).get(apprenticeship.pk)
+    AssessorView.objects.create(
+        access_id=access_id, what=what, path=request.path[:500], label=label[:300]
+    )
+
+
+def get_apprenticeship_for(user, pk, *, action=Action.VIEW, queryset=None, seen=None):
     """(the apprenticeship ``pk``, the user's role on it): 404 when the user has no role on it
     (or it does not exist), 403 when their role may not take ``action``. One query: the row
-    and the user's memberships (read once per request), from which role_of decides."""
+    and the user's memberships (read once per request), from which role_of decides. A page an
+    end-point assessor may open passes ``seen=(request, "page")``: their view is logged."""
     queryset = Apprenticeship.objects.all() if queryset is None else queryset
     apprenticeship = get_object_or_404(queryset, pk=pk)
     role = role_of(user, apprenticeship)
     _require_role(role, action, apprenticeship)
+    _log_assessor(user, role, apprenticeship, seen, "Portfolio")
     return apprenticeship, role
 
 
-def get_record_for(user, queryset, *, action=Action.VIEW, **lookup):
+def get_record_for(user, queryset, *, action=Action.VIEW, seen=None, **lookup):
     """(a record of an apprenticeship, such as a piece of evidence, a scan or a review, and the
-    user's role on its apprenticeship): 404 and 403 as for get_apprenticeship_for. The
-    queryset's model has an ``apprenticeship`` foreign key."""
+    user's role on its apprenticeship): 404 and 403 as for get_apprenticeship_for (and ``seen``
+    the same). The queryset's model has an ``apprenticeship`` foreign key. The end-point
+    assessor sees only records in the portfolio (a record says so with ``in_portfolio``; one
+    that does not say is not): any other is a 404 to them."""
     record = get_object_or_404(queryset.select_related("apprenticeship"), **lookup)
     role = role_of(user, record.apprenticeship)
     _require_role(role, action, record.apprenticeship)
+    if role == Role.ASSESSOR and not getattr(record, "in_portfolio", False):
+        raise Http404("No such record in this portfolio.")
+    _log_assessor(user, role, record.apprenticeship, seen, str(record))
     return record, role
 
 

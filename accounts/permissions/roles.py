@@ -1,9 +1,11 @@
 """A user's role on an apprenticeship or an organisation, and the same rules in SQL (see the
 package's docstring)."""
 
+from datetime import date
+
 from django.db.models import Q
 
-from ..models import Apprenticeship, Membership, Organisation, Partnership, User
+from ..models import Apprenticeship, AssessorAccess, Membership, Organisation, Partnership, User
 from .table import EVERYONE, SHARED_DECISIONS, Role, may
 
 # --- a user's role ---------------------------------------------------------------------------
@@ -53,32 +55,63 @@ def _provider_role(user, apprenticeship, provider_role, partner_employers):
     return None
 
 
+def open_assessor_access(user):
+    """{apprenticeship id: AssessorAccess id}: the end-point assessor access ``user`` holds
+    today (accepted, not revoked, ``expires_on`` today or later), read once per user object
+    and only when asked (role_of asks only when the user has no other role)."""
+    cached = user.__dict__.get("_open_assessor_access")
+    if cached is None:
+        cached = dict(
+            _open_access(user).order_by("expires_on", "pk").values_list("apprenticeship_id", "pk")
+        )
+        user.__dict__["_open_assessor_access"] = cached
+    return cached
+
+
+def _open_access(user, today=None):
+    """The AssessorAccess rows that give ``user`` the assessor role on ``today``."""
+    return AssessorAccess.objects.filter(
+        assessor_id=user.pk,
+        accepted_at__isnull=False,
+        revoked_at__isnull=True,
+        expires_on__gte=today or date.today(),
+    )
+
+
 def role_of(user, apprenticeship, *, member_role=_NOT_LOADED, provider=_NOT_LOADED):
     """The user's role on the apprenticeship, or None when they have none (and so must not
     see it). ``member_role`` is the user's membership role at the apprenticeship's organisation
     (None for no membership) and ``provider`` a pair (membership role at its provider or None,
     the employers that provider is partnered with) when the caller has them already; otherwise
-    they are read from what the user object reads once per request."""
+    they are read from what the user object reads once per request.
+
+    The end-point assessor's role (open assessor access, and no other role) is looked for only
+    on that per-request path: callers that pass what they read themselves (notifications, the
+    services' ``check``) ask about the parties, and an assessor is none of them."""
     if not _is_active(user):
         return None
     if apprenticeship.apprentice_id == user.pk:
         return Role.APPRENTICE
     if user.is_superuser:
         return Role.ADMIN
-    if member_role is _NOT_LOADED:
+    per_request = member_role is _NOT_LOADED
+    if per_request:
         member_role = _membership_role(user, apprenticeship.organisation_id)
     if member_role == Membership.Role.MANAGER:
         return Role.MANAGER
     if member_role is not None and apprenticeship.mentor_id == user.pk:
         return Role.MENTOR
-    if not apprenticeship.provider_id:
-        return None
-    if provider is _NOT_LOADED:
-        provider = (
-            user.provider_roles.get(apprenticeship.provider_id),
-            user.partner_employers.get(apprenticeship.provider_id, frozenset()),
-        )
-    return _provider_role(user, apprenticeship, *provider)
+    role = None
+    if apprenticeship.provider_id:
+        if provider is _NOT_LOADED:
+            provider = (
+                user.provider_roles.get(apprenticeship.provider_id),
+                user.partner_employers.get(apprenticeship.provider_id, frozenset()),
+            )
+        role = _provider_role(user, apprenticeship, *provider)
+    if role is None and per_request and apprenticeship.pk in open_assessor_access(user):
+        return Role.ASSESSOR
+    return role
 
 
 def _provider_now(user, apprenticeship):
@@ -172,11 +205,24 @@ def _role_conditions(user):
         conditions[Role.TUTOR] = ~own & ~employer & not_managed & tutored & Q(tutor=user)
     else:
         conditions[Role.TUTOR] = nothing
+    # The assessor: open access and no other role (a subquery, read only with the rows).
+    party = own | employer
+    if provider_managed is not None:
+        party |= provider_managed
+    if tutored is not None:
+        party |= tutored & Q(tutor=user)
+    conditions[Role.ASSESSOR] = _assessed(user) & ~party
     return conditions
 
 
-def _any_role_conditions(user):
-    """The same union as every role of _role_conditions together, without the exclusions that
+def _assessed(user):
+    """A Q for the apprenticeships on which ``user`` holds open assessor access today."""
+    return Q(pk__in=_open_access(user).values("apprenticeship_id"))
+
+
+def _any_role_conditions(user, *, assessor=False):
+    """The same union as every role of _role_conditions together (the assessor's only when
+    ``assessor``: what everyone with a part sees leaves it out), without the exclusions that
     make each role exact: simpler SQL, which the database answers with fewer tests per row."""
     if not _is_active(user):
         return []
@@ -194,13 +240,16 @@ def _any_role_conditions(user):
     tutored = _provider_access(user, {Membership.Role.TUTOR})
     if tutored is not None:
         conditions.append(tutored & Q(tutor=user))
+    if assessor:
+        conditions.append(_assessed(user))
     return conditions
 
 
 def apprenticeships_where(user, roles=EVERYONE):
-    """A Q for the apprenticeships on which ``user`` has one of ``roles``."""
+    """A Q for the apprenticeships on which ``user`` has one of ``roles`` (by default every
+    party's: the end-point assessor's apprenticeship is not among what they see elsewhere)."""
     if set(roles) >= EVERYONE:
-        conditions = _any_role_conditions(user)
+        conditions = _any_role_conditions(user, assessor=Role.ASSESSOR in roles)
     else:
         conditions = [q for role, q in _role_conditions(user).items() if role in roles]
     if not conditions:

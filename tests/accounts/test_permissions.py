@@ -11,7 +11,7 @@ from django.http import Http404
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Apprenticeship, Membership, Organisation
+from accounts.models import Apprenticeship, AssessorAccess, Membership, Organisation
 from accounts.permissions import (
     EMPLOYER,
     PERMISSIONS,
@@ -40,6 +40,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
+    assessor_access,
 )
 from tracker.models import Evidence
 
@@ -264,6 +265,18 @@ worlds = st.fixed_dictionaries(
             min_size=N_APPRENTICESHIPS,
             max_size=N_APPRENTICESHIPS,
         ),
+        # End-point assessor access: (user, apprenticeship, days to its last day, accepted,
+        # revoked); a party to the apprenticeship may hold one too (their party's role wins).
+        "assessors": st.lists(
+            st.tuples(
+                st.integers(0, N_USERS - 1),
+                st.integers(0, N_APPRENTICESHIPS - 1),
+                st.sampled_from([-1, 0, 1]),
+                st.booleans(),
+                st.booleans(),
+            ),
+            max_size=4,
+        ),
     }
 )
 
@@ -325,6 +338,12 @@ def _build(world):
                 status="pending" if apprentice is None else status,
             )
         )
+    for user, apprenticeship, days, accepted, revoked in world["assessors"]:
+        access, _ = assessor_access(
+            apprenticeships[apprenticeship], users[user] if accepted else None, days=days
+        )
+        if revoked:
+            AssessorAccess.objects.filter(pk=access.pk).update(revoked_at=access.invited_at)
     return users, organisations, apprenticeships
 
 
@@ -348,8 +367,12 @@ def test_sql_and_python_give_every_user_the_same_role_everywhere(db, world):
                     ).exists()
                 }
                 assert matching == ({role} if role else set()), (user, apprenticeship)
+                # What a user sees everywhere else leaves the assessor's apprenticeship out.
                 assert Apprenticeship.objects.visible_to(user).filter(
                     pk=apprenticeship.pk
+                ).exists() is (role not in (None, Role.ASSESSOR))
+                assert Apprenticeship.objects.filter(
+                    apprenticeships_where(user, set(Role)), pk=apprenticeship.pk
                 ).exists() is (role is not None)
             for organisation in organisations:
                 role = role_on_organisation(user, organisation)

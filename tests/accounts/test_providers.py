@@ -482,32 +482,41 @@ def no_checklist():
     _GUARDS["gateway"] = saved
 
 
-def test_a_provider_marks_gateway_only_with_the_employers_agreement(
+def test_gateway_needs_the_declaration_of_the_employer_and_the_provider(
     delivered, tutor, mentor, manager, no_checklist
 ):
     from accounts.models import GatewayAgreement, StatusChange
-    from accounts.status import StatusError, apprenticeship_status_change, gateway_agree
+    from accounts.status import StatusError, apprenticeship_status_change, gateway_declare
 
-    with pytest.raises(StatusError, match="The employer has not agreed"):
+    with pytest.raises(StatusError, match="not signed yet by the employer and the training"):
         apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=tutor)
-    with pytest.raises(NotAllowed):  # the provider cannot agree for the employer
-        gateway_agree(apprenticeship=delivered, by=tutor)
-    agreement = gateway_agree(apprenticeship=delivered, by=mentor)
-    assert (agreement.by, agreement.party) == (mentor, "employer")
-    apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=tutor)
+    first = gateway_declare(apprenticeship=delivered, by=tutor, note="Ready")
+    assert (first.by, first.party) == (tutor, "provider")
+    delivered.refresh_from_db()
+    assert delivered.status == "active"
+    with pytest.raises(StatusError, match="already signed the declaration for the training"):
+        gateway_declare(apprenticeship=delivered, by=tutor)
+    with pytest.raises(StatusError, match="not signed yet by the employer"):
+        apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=mentor)
+    second = gateway_declare(apprenticeship=delivered, by=mentor, note="Agreed")
+    assert (second.by, second.party) == (mentor, "employer")
+    assert delivered.status == "gateway"
     change = StatusChange.objects.filter(apprenticeship=delivered).latest("at")
-    assert (change.new_status, change.by, change.party) == ("gateway", tutor, "provider")
-    # An agreement counts until the status next changes.
+    assert (change.new_status, change.by, change.party, change.note) == (
+        "gateway",
+        mentor,
+        "employer",
+        "Agreed",
+    )
+    # Signatures count until the status next changes.
     apprenticeship_status_change(apprenticeship=delivered, to="active", by=manager, reason="Redo")
-    with pytest.raises(StatusError, match="The employer has not agreed"):
-        apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=tutor)
-    assert GatewayAgreement.objects.count() == 1
-    # The employer itself needs nobody's agreement.
-    apprenticeship_status_change(apprenticeship=delivered, to="gateway", by=mentor)
+    gateway_declare(apprenticeship=delivered, by=mentor)
+    assert delivered.status == "active"
+    assert GatewayAgreement.objects.count() == 3
 
 
-def test_the_gateway_page_says_who_agreed_and_waits_for_the_employer(
-    client, delivered, tutor, mentor, monkeypatch
+def test_the_gateway_page_shows_the_declaration_and_who_signed(
+    client, delivered, tutor, mentor, monkeypatch, no_checklist
 ):
     monkeypatch.setattr(
         "progress.views.gateway_for", lambda apprenticeship: type("G", (), {"ready": True})()
@@ -515,15 +524,19 @@ def test_the_gateway_page_says_who_agreed_and_waits_for_the_employer(
     url = reverse("progress:gateway", kwargs={"pk": delivered.pk})
     client.force_login(tutor)
     page = client.get(url).content.decode()
-    assert "The employer agrees first" in page and "Mark at gateway" not in page
+    assert "We declare that" in page and "Sign the declaration for the training provider" in page
+    assert "Not signed yet for the employer" in page
+    response = client.post(reverse("progress:gateway-mark", kwargs={"pk": delivered.pk}))
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "Signed for the training provider by Tutor" in page
+    assert "You have signed for the training provider" in page
     client.force_login(mentor)
     page = client.get(url).content.decode()
-    assert "Agree the apprentice is ready" in page and "Mark at gateway" in page
-    response = client.post(reverse("progress:gateway-agree", kwargs={"pk": delivered.pk}))
-    assert response.status_code == 302
-    client.force_login(tutor)
-    page = client.get(url).content.decode()
-    assert "Mina Mentor agreed for Acme Digital" in page and "Mark at gateway" in page
+    assert "Sign the declaration for the employer" in page
+    client.post(reverse("progress:gateway-mark", kwargs={"pk": delivered.pk}))
+    delivered.refresh_from_db()
+    assert delivered.status == "gateway"
 
 
 def test_decisions_say_which_party_made_them(delivered, tutor, mentor, client):

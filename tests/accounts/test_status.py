@@ -33,7 +33,7 @@ def test_the_transitions_are_these():
         (S.PAUSED, S.ACTIVE): Action.CHANGE_STATUS,
         (S.PAUSED, S.WITHDRAWN): Action.CHANGE_STATUS,
         (S.GATEWAY, S.ACTIVE): Action.CHANGE_STATUS,
-        (S.GATEWAY, S.COMPLETED): Action.CHANGE_STATUS,
+        (S.GATEWAY, S.COMPLETED): Action.RECORD_EPA,
         (S.GATEWAY, S.WITHDRAWN): Action.CHANGE_STATUS,
     }
 
@@ -122,6 +122,10 @@ def test_a_reason_is_needed_for_a_managers_change(apprenticeship, manager):
 
 
 def test_gateway_needs_its_checklist_checked_again_at_the_moment_of_change(apprenticeship, mentor):
+    from accounts.models import GatewayAgreement
+
+    # The declaration signed (as if the checklist had held then): the change checks it again.
+    GatewayAgreement.objects.create(apprenticeship=apprenticeship, by=mentor, party="employer")
     with pytest.raises(StatusError) as refused:
         apprenticeship_status_change(apprenticeship=apprenticeship, to=S.GATEWAY, by=mentor)
     message = str(refused.value)
@@ -312,16 +316,18 @@ def test_an_invitation_starts_the_history_and_accepting_it_continues_it(
 
 
 def test_gateway_needs_no_reason_once_its_checklist_holds(apprenticeship, mentor):
-    from accounts.status import _GUARDS
+    from accounts.status import _GUARDS, gateway_declare
 
     held = []
     _GUARDS[S.GATEWAY], saved = [lambda locked: held.append(locked.pk) or []], _GUARDS[S.GATEWAY]
     try:
         before = Apprenticeship.objects.get(pk=apprenticeship.pk).updated_at
-        apprenticeship_status_change(apprenticeship=apprenticeship, to=S.GATEWAY, by=mentor)
+        # No provider: the employer's signature alone takes it to gateway.
+        gateway_declare(apprenticeship=apprenticeship, by=mentor)
     finally:
         _GUARDS[S.GATEWAY] = saved
-    assert held == [apprenticeship.pk]
+    # Checked when the declaration is signed and again in the change.
+    assert held == [apprenticeship.pk, apprenticeship.pk]
     assert apprenticeship.status == S.GATEWAY and apprenticeship.updated_at > before
     change = StatusChange.objects.get()
     assert (change.by, change.note) == (mentor, "")

@@ -34,6 +34,7 @@ def pages_for():
         reverse("tracker:duty-list", kwargs={"pk": pk}),
         reverse("tracker:duty-detail", kwargs={"pk": pk, "number": 1}),
         reverse("tracker:hours", kwargs={"pk": pk}),
+        reverse("tracker:plan", kwargs={"pk": pk}),
         reverse("tracker:progress-review-list", kwargs={"pk": pk}),
         review.get_absolute_url(),
         initial.get_absolute_url(),

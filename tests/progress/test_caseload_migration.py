@@ -1,5 +1,6 @@
-"""Issue 16: the tallies gain the provider and the tutor; 0008_tally_refilled fills them for the
-apprenticeships there already are (and tallies any that were never tallied)."""
+"""Issue 16: the tallies gain the provider and the tutor; 0008_tally_refilled filled them for the
+apprenticeships there already are (and tallied any that were never tallied), a step tracker's
+0015_hours_tally_refilled now takes."""
 
 from datetime import date
 
@@ -8,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("progress", "0007_tally_provider_tutor")]
-AFTER = [("progress", "0008_tally_refilled")]
+AFTER = [("tracker", "0015_hours_tally_refilled")]
 
 
 def _migrate(targets):

@@ -328,7 +328,7 @@ def test_gateway_is_refused_until_every_line_holds(client, apprenticeship, mento
         reverse("progress:gateway-mark", kwargs={"pk": apprenticeship.pk}), follow=True
     )
     html = response.content.decode()
-    assert "It cannot become “at gateway” yet" in html
+    assert "The declaration cannot be signed yet" in html
     assert "“Every duty is signed off” does not hold" in html
     apprenticeship.refresh_from_db()
     assert apprenticeship.status == "active"
@@ -365,8 +365,11 @@ def test_portfolio_lists_each_ksb_with_accepted_evidence_and_score(
     response = client.get(reverse("progress:portfolio", kwargs={"pk": apprenticeship.pk}))
     html = response.content.decode()
     assert "Built the pipeline" in html and "Not yet accepted" not in html
-    assert "Latest agreed score: 3" in html
-    assert html.count('class="portfolio-duty"') == 3
+    # Since issue 17: the evidence once, then the KSB matrix (with the scores), then the duties.
+    assert html.count('class="portfolio-item"') == 1 and html.count("Built the pipeline") == 1
+    assert {entry.score for entry in response.context["entries"]} == {3}
+    assert '<th scope="col">Score</th>' in html
+    assert len(response.context["duties"]) == 3
     assert '<nav class="site-nav' not in html and "Skip to main content" not in html
     rows = list(
         csv.reader(
@@ -407,7 +410,9 @@ def test_portfolio_queries_do_not_grow(
     for n in range(count):
         accept(apprenticeship, ksbs[n % 9 : n % 9 + 2], Decimal(1))
     client.force_login(apprentice)
-    with django_assert_num_queries(10):  # +1 since issue 13: the KSBs' wording history
+    # +1 since issue 13: the KSBs' wording history; +2 since issue 17: the per-KSB decisions
+    # (reasons for KSBs not accepted) and the duties' sign-offs with who made them.
+    with django_assert_num_queries(12):
         client.get(reverse("progress:portfolio", kwargs={"pk": apprenticeship.pk}))
 
 

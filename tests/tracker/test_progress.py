@@ -330,7 +330,10 @@ def busy(request, acme, apprentice, mentor):
         ("progress:evidence-queue", lambda a: {}, "mentor", 8),  # 7 once counted
         ("tracker:duty-list", lambda a: {"pk": a.pk}, "apprentice", 11),  # 8 once structured
         ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 11),  # 8 too
-        ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 7),
+        # Since issue 17 also the plan, accepted hours by week (evidence, timesheet), the
+        # timesheet, time off, changes of hours, the KSBs of the form (and, with timesheet
+        # lines, their KSBs and decisions: tests/tracker/test_timesheet.py).
+        ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 13),
         ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 6),
         ("progress:apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 13),
         ("tracker:evidence-create", lambda a: {"pk": a.pk}, "apprentice", 8),

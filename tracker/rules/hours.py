@@ -1,16 +1,30 @@
-"""Off-the-job hours: the expected line and on track. Hours are counted in hundredths of an
-hour, the precision they are recorded in; "expected by today" is rounded half up to a tenth."""
+"""Off-the-job hours: the expected line, on track, and the target itself. Hours are counted in
+hundredths of an hour, the precision they are recorded in; "expected by today" is rounded half
+up to a tenth.
+
+Accepted hours are those of accepted evidence plus those of accepted timesheet lines (hours
+logged without a piece of evidence); waiting hours likewise of both, while submitted.
+
+The target: an apprenticeship's ``otj_target_hours`` is either set by hand or automatic, the
+off-the-job minimum (accounts.rules.otj_minimum_hours) adjusted by its records of time off and
+of changes of the working week (``automatic_target``). No column says which: a target is
+automatic when it equals what automatic_target gives from the records as they stand, and the
+hours service keeps such a target equal to it whenever time off or a change of hours is
+recorded or withdrawn. A target typed by hand (or one left behind when the dates were edited)
+differs from it and is left alone. The stored column is therefore the SQL form of the target
+every list reads (the dashboard's tally copies it)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import BigIntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Round
 
+from accounts.rules import OTJ_HOURS_PER_WEEK, OTJ_SHARE_OF_HOURS
 from core.numbers import percent
 
-from ..models import Evidence
+from ..models import Evidence, TimesheetEntry
 
 # --- off-the-job hours --------------------------------------------------------------------------
 
@@ -130,22 +144,29 @@ def hundredths_sum_sql(**filters):
     return Round(Sum("off_the_job_hours", **filters) * 100)
 
 
-def accepted_hundredths_sql(status=Evidence.Status.ACCEPTED):
-    """Accepted hours of each apprenticeship (or those of evidence in another ``status``), in
-    hundredths (0 for none): the SQL twin of the sums hours_summary takes."""
+def _hundredths_of(model, field, status):
     return Cast(
         Coalesce(
             Subquery(
-                Evidence.objects.filter(apprenticeship=OuterRef("pk"), status=status)
+                model.objects.filter(apprenticeship=OuterRef("pk"), status=status)
                 .order_by()
                 .values("apprenticeship")
-                .annotate(total=hundredths_sum_sql())
+                .annotate(total=Round(Sum(field) * 100))
                 .values("total")[:1]
             ),
             Value(0),
             output_field=BigIntegerField(),
         ),
         BigIntegerField(),
+    )
+
+
+def accepted_hundredths_sql(status=Evidence.Status.ACCEPTED):
+    """Accepted hours of each apprenticeship (or those in another ``status``: "submitted" for
+    the waiting ones), in hundredths (0 for none): its evidence's plus its timesheet lines'.
+    The SQL twin of sum_hundredths over both, which hours_summary reads."""
+    return _hundredths_of(Evidence, "off_the_job_hours", status) + _hundredths_of(
+        TimesheetEntry, "hours", status
     )
 
 
@@ -156,17 +177,15 @@ def behind_q(today, behind_from="behind_from"):
 
 
 def hours_summary(apprenticeship, today=None):
-    """The apprenticeship's hours against its target, summed in the database in one query."""
-    accepted, submitted = Evidence.Status.ACCEPTED, Evidence.Status.SUBMITTED
-    totals = dict(  # {status: hundredths}, a status with no evidence left out
-        Evidence.objects.filter(apprenticeship=apprenticeship, status__in=[accepted, submitted])
-        .order_by()
-        .values_list("status")
-        .annotate(hundredths=hundredths_sum_sql())
+    """The apprenticeship's hours (evidence and timesheet lines) against its target, summed in
+    the database in one query."""
+    accepted, pending = (
+        type(apprenticeship)
+        .objects.filter(pk=apprenticeship.pk)
+        .values_list(accepted_hundredths_sql(), accepted_hundredths_sql(Evidence.Status.SUBMITTED))
+        .get()
     )
-    return hours_of(
-        apprenticeship, int(totals.get(accepted, 0)), int(totals.get(submitted, 0)), today
-    )
+    return hours_of(apprenticeship, int(accepted), int(pending), today)
 
 
 def hours_of(apprenticeship, accepted_hundredths, pending_hundredths, today=None):
@@ -181,4 +200,101 @@ def hours_of(apprenticeship, accepted_hundredths, pending_hundredths, today=None
         expected_tenths=expected_tenths(apprenticeship.otj_target_hours, start, end, today),
         elapsed_days=elapsed_days(start, end, today),
         planned_days=planned_days(start, end),
+    )
+
+
+# --- the target: the minimum adjusted by time off and changes of the working week ---------------
+
+
+def weekdays_between(first, last):
+    """Monday-to-Friday days from ``first`` to ``last``, both included (0 when last < first)."""
+    if last < first:
+        return 0
+    days = (last - first).days + 1
+    whole, rest = divmod(days, 7)
+    return 5 * whole + sum(1 for n in range(rest) if (first.weekday() + n) % 7 < 5)
+
+
+def _weekdays_off(first, last, time_off):
+    """Weekdays from ``first`` to ``last`` (included) inside any of ``time_off`` [(first day,
+    last day)], each day counted once however many periods cover it."""
+    spans = sorted((max(a, first), min(b, last)) for a, b in time_off if a <= last and b >= first)
+    total, covered_to = 0, None
+    for a, b in spans:
+        if covered_to is not None and a <= covered_to:
+            a = covered_to + timedelta(days=1)
+        if a <= b:
+            total += weekdays_between(a, b)
+            covered_to = b if covered_to is None else max(covered_to, b)
+    return total
+
+
+def weekly_hours_periods(start, end, weekly_hours, changes):
+    """[(first day, day after the last, working hours a week)] over start..end: the hours
+    before the first change (its previous hours; ``weekly_hours`` when there is none), then
+    each change's from its day (a change before the start counts from the start; of two on one
+    day the later recorded wins). ``changes`` is [(from day, hours, previous hours)] in the
+    order they were recorded."""
+    changes = sorted(changes, key=lambda change: change[0])  # stable: recorded order kept
+    hours = changes[0][2] if changes else weekly_hours
+    periods, day = [], start
+    for from_date, new_hours, _ in changes:
+        from_date = min(max(from_date, start), end)
+        if from_date > day:
+            periods.append((day, from_date, hours))
+            day = from_date
+        hours = new_hours
+    if end > day:
+        periods.append((day, end, hours))
+    return periods
+
+
+def automatic_target(start, end, weekly_hours, changes=(), time_off=()):
+    """The off-the-job target in whole hours an apprenticeship gets when nobody sets it by
+    hand: for each period of its working week (weekly_hours_periods), 6 hours a week or 20% of
+    the working hours below 30 (accounts.rules.otj_minimum_hours), over the period's weeks less
+    the share of them spent on time off. The share counts weekdays (Monday to Friday): a
+    week's holiday takes out a week, a weekend away nothing, time off over the whole programme
+    everything. With no records it is otj_minimum_hours exactly (the same arithmetic, in the
+    same order). ``time_off`` is [(first day, last day)] of the time off not withdrawn."""
+    if not (start and end and weekly_hours) or end <= start:
+        return 0
+    total = Decimal(0)
+    for first, after, hours in weekly_hours_periods(start, end, weekly_hours, changes):
+        weeks = Decimal((after - first).days) / 7
+        weekdays = weekdays_between(first, after - timedelta(days=1))
+        off = _weekdays_off(first, after - timedelta(days=1), time_off)
+        if off:
+            weeks = weeks * Decimal(weekdays - off) / Decimal(weekdays)
+        per_week = min(OTJ_HOURS_PER_WEEK, Decimal(hours) * OTJ_SHARE_OF_HOURS)
+        total += weeks * per_week
+    return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def target_records(apprenticeship):
+    """(changes, time off) as automatic_target reads them, from the apprenticeship's records
+    (time off withdrawn left out): two queries."""
+    changes = list(
+        apprenticeship.working_hours_changes.order_by("at", "pk").values_list(
+            "from_date", "weekly_hours", "previous_weekly_hours"
+        )
+    )
+    time_off = list(
+        apprenticeship.time_off.filter(withdrawn_at__isnull=True).values_list(
+            "starts_on", "ends_on"
+        )
+    )
+    return changes, time_off
+
+
+def automatic_target_of(apprenticeship, records=None):
+    """automatic_target for the apprenticeship, from its records (``records``: target_records'
+    answer, when the caller has it)."""
+    changes, time_off = records if records is not None else target_records(apprenticeship)
+    return automatic_target(
+        apprenticeship.start_date,
+        apprenticeship.planned_end_date,
+        apprenticeship.weekly_hours,
+        changes,
+        time_off,
     )

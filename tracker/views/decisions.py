@@ -96,7 +96,10 @@ def _detail(request, evidence, role, *, decision_form=None, comment_form=None):
 
 @login_required
 def evidence_detail(request, pk):
-    evidence, role = _evidence(request, pk)
+    # Part of the portfolio: the end-point assessor sees it too, and their view is logged.
+    evidence, role = get_record_for(
+        request.user, EVIDENCE, pk=pk, action=Action.VIEW_PORTFOLIO, seen=(request, "page")
+    )
     return _detail(request, evidence, role)
 
 

@@ -195,8 +195,11 @@ def evidence_delete_view(request, pk):
 
 @login_required
 def evidence_file(request, pk):
-    """Download an attachment, only for someone who may see the evidence."""
-    evidence, _ = _evidence(request, pk)
+    """Download an attachment, only for someone who may see the portfolio (the end-point
+    assessor too: their download is logged)."""
+    evidence, _ = get_record_for(
+        request.user, EVIDENCE, pk=pk, action=Action.VIEW_PORTFOLIO, seen=(request, "download")
+    )
     if not evidence.attachment:
         raise Http404("This evidence has no file.")
     storage, name = evidence.attachment.storage, evidence.attachment.name

@@ -19,6 +19,7 @@ from demo.evidence import (
     save_reviews,
     save_sign_offs,
 )
+from demo.handoff import seed_handoff
 from demo.inbox import seed_inboxes
 from demo.providers import PROVIDER_PEOPLE, print_logins, seed_provider, seed_review_states
 from demo.scans import build_scan, improved, initial_scores, save_scans, with_evidence
@@ -128,12 +129,14 @@ class Command(BaseCommand):
             evidence, reviews = self._tracker(standard, today)
             seed_review_states(users, today)
             scans = self._scans(standard, users, today)
+            handoff = seed_handoff(users, self.password_hash, today)
             # Bulk inserts send no signals: tally what was created in one pass.
             tally_refresh(Apprenticeship.objects.values_list("pk", flat=True))
             inbox = seed_inboxes([email for _, email, _, _ in APPRENTICESHIPS])
         self.stdout.write(
             f"Apprenticeships created: {created}; skills scans created: {scans}; evidence "
             f"created: {evidence}; progress reviews created: {reviews}; inbox items: {inbox}."
+            f" {handoff}"
         )
         self._print_logins(password, apprentices)
 
