@@ -64,6 +64,17 @@ class Command(BaseCommand):
                 "apprentice3@example.com",
                 reverse("progress:portfolio", kwargs={"pk": near_gateway.pk}),
             ),
+            (
+                "portfolio, the assessor's",
+                "assessor@example.com",
+                reverse("progress:portfolio", kwargs={"pk": near_gateway.pk}),
+            ),
+            (
+                "training plan",
+                "mentor@example.com",
+                reverse("tracker:plan", kwargs={"pk": first.pk}),
+            ),
+            ("hours", "mentor@example.com", reverse("tracker:hours", kwargs={"pk": first.pk})),
         ]
         self.stdout.write(f"{'page':<26}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
         with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
