@@ -47,10 +47,19 @@ def seed_epa(password_hash, today=None):
     access to it and book the assessment. ``password_hash``: the demo users' (seed_demo's
     ``self.password_hash``). Returns a sentence for the command's output."""
     today = today or date.today()
-    apprenticeship = Apprenticeship.objects.select_related("mentor", "tutor").get(
-        apprentice__email=AT_GATEWAY
+    apprenticeship = (
+        Apprenticeship.objects.select_related("mentor", "tutor")
+        .filter(apprentice__email=AT_GATEWAY)
+        .order_by("pk")
+        .first()
     )
-    if apprenticeship.status == Apprenticeship.Status.ACTIVE:
+    if apprenticeship is None:
+        return f"{AT_GATEWAY} has no apprenticeship."
+    # Once only: a Cal someone took back from gateway stays as they left him.
+    if (
+        apprenticeship.status == Apprenticeship.Status.ACTIVE
+        and not apprenticeship.gateway_agreements.exists()
+    ):
         signers = [apprenticeship.mentor, apprenticeship.tutor]
         try:
             with _checklist_set_aside():

@@ -433,6 +433,15 @@ def world(
         "submitted_evidence": EvidenceFactory(
             apprenticeship=apprenticeship, ksbs=[ksb], status="submitted"
         ),
+        # Accepted, so in the portfolio: what the end-point assessor may open.
+        "accepted_evidence": EvidenceFactory(
+            apprenticeship=apprenticeship,
+            ksbs=[ksb],
+            status="accepted",
+            attachment=ContentFile(b"%PDF-1.4 accepted", name="accepted.pdf"),
+            attachment_name="accepted.pdf",
+            attachment_type="application/pdf",
+        ),
         "review": ProgressReviewFactory(apprenticeship=apprenticeship, recorded_by=mentor),
         "draft": make_scan(apprenticeship, stage="review", status="draft"),
         "invitation": invitation,

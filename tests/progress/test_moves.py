@@ -207,6 +207,19 @@ def seeded(settings, v11):
     return Apprenticeship.objects.for_list().filter(organisation__name="Acme Digital")
 
 
+def _back_from_gateway(seeded, manager):
+    """Cal, whom the demo takes to gateway (an apprenticeship at gateway does not move), back
+    to active through the status service."""
+    from accounts.status import apprenticeship_status_change
+
+    cal = seeded.get(apprentice__email="apprentice3@example.com")
+    assert cal.status == Apprenticeship.Status.GATEWAY
+    apprenticeship_status_change(
+        apprenticeship=cal, to=Apprenticeship.Status.ACTIVE, by=manager, reason="EPA postponed"
+    )
+    return seeded.get(pk=cal.pk)
+
+
 def test_demo_apprentices_move_as_their_report_said(seeded, v11):
     """Cal (close to gateway: evidence and sign-offs) and Alex once his review scan is
     validated (ratings too): reported, moved together, and each count found in the database."""
@@ -221,7 +234,7 @@ def test_demo_apprentices_move_as_their_report_said(seeded, v11):
     alex.scans.filter(status="submitted").update(
         status="validated", validated_by=manager, validated_at=timezone.now()
     )
-    cal = seeded.get(apprentice__email="apprentice3@example.com")
+    cal = _back_from_gateway(seeded, manager)
     report = move_report(apprenticeships=[alex, cal], target=v11)
     assert report.blockers == []
     plans = {plan.apprenticeship.pk: plan for plan in report.plans}
@@ -238,7 +251,7 @@ def test_demo_apprentices_move_as_their_report_said(seeded, v11):
 def test_seed_demo_after_a_move_changes_nothing(seeded, v11):
     from accounts.models import User
 
-    cal = seeded.get(apprentice__email="apprentice3@example.com")
+    cal = _back_from_gateway(seeded, User.objects.get(email="manager@example.com"))
     apprenticeships_move(apprenticeships=[cal], target=v11, by=User.objects.get(is_superuser=True))
     call_command("seed_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     cal.refresh_from_db()
