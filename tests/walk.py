@@ -530,10 +530,11 @@ URLS = {
         _pk("apprenticeship"),
         On(
             Action.INVITE_ASSESSOR,
-            post={
+            # Dated when sent (a run that passes midnight would send yesterday: refused).
+            post=lambda world: {
                 "email": "eve.assessor@example.com",
                 "assessment_organisation": "Walk EPAO",
-                "expires_on": date.today().isoformat(),
+                "expires_on": (date.today() + timedelta(days=30)).isoformat(),
             },
         ),
     ),
