@@ -50,13 +50,19 @@ class StandardFactory(DjangoModelFactory):
     route = "Digital"
 
 
+def small_number(n):
+    """A factory sequence runs across the whole suite: wrap it inside a small integer
+    (PostgreSQL refuses a number above 32,767), far above any one standard's count."""
+    return n % 30000 + 1
+
+
 class KSBFactory(DjangoModelFactory):
     class Meta:
         model = KSB
 
     standard = factory.SubFactory(StandardFactory)
     kind = KSB.Kind.KNOWLEDGE
-    number = factory.Sequence(lambda n: n + 1)
+    number = factory.Sequence(small_number)
     description = factory.Faker("sentence", nb_words=12)
 
 
@@ -66,7 +72,7 @@ class DutyFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     standard = factory.SubFactory(StandardFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    number = factory.Sequence(small_number)
     description = factory.Faker("sentence", nb_words=15)
 
     @factory.post_generation
