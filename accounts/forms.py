@@ -311,12 +311,14 @@ class MemberInviteForm(InviteFormMixin, forms.Form):
 
 
 class ApprenticeshipForm(forms.ModelForm):
-    """A manager's edit of an apprenticeship's mentor, dates and hours. The status has forms of
-    its own (StatusChangeForm, and gateway's checklist), which go through the status service."""
+    """A manager's edit of an apprenticeship's mentor, dates and target. The status has forms of
+    its own (StatusChangeForm, and gateway's checklist), which go through the status service;
+    the working week is changed from a day on the hours page, with a record, so the target
+    follows it."""
 
     class Meta:
         model = Apprenticeship
-        fields = ["mentor", "start_date", "planned_end_date", "weekly_hours", "otj_target_hours"]
+        fields = ["mentor", "start_date", "planned_end_date", "otj_target_hours"]
         widgets = {"start_date": DateInput(), "planned_end_date": DateInput()}
 
     def __init__(self, *args, **kwargs):

@@ -127,8 +127,33 @@ def test_manager_changes_mentor_and_hours(client, manager, apprenticeship):
     assert response.status_code == 302
     apprenticeship.refresh_from_db()
     assert apprenticeship.mentor == manager
-    assert apprenticeship.weekly_hours == Decimal("37.5")
     assert apprenticeship.otj_target_hours == apprenticeship.default_otj_target_hours
+
+
+def test_the_working_week_is_changed_on_the_hours_page_with_a_record(
+    client, manager, apprenticeship
+):
+    """The edit form no longer rewrites the weekly hours: a change made there left no record
+    and turned the target into a hand-set one. It points to the hours page instead."""
+    client.force_login(manager)
+    before = apprenticeship.weekly_hours
+    page = client.get(edit(apprenticeship))
+    assert "weekly_hours" not in page.context["form"].fields
+    hours_page = reverse("tracker:hours", kwargs={"pk": apprenticeship.pk})
+    assert f'href="{hours_page}#working-hours-heading"' in page.content.decode()
+    client.post(
+        edit(apprenticeship),
+        {
+            "mentor": manager.pk,
+            "start_date": apprenticeship.start_date.isoformat(),
+            "planned_end_date": apprenticeship.planned_end_date.isoformat(),
+            "weekly_hours": "37.5",
+            "otj_target_hours": "",
+        },
+    )
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.weekly_hours == before
+    assert not apprenticeship.working_hours_changes.exists()
 
 
 @pytest.mark.parametrize("status", ["gateway", "completed", "pending", "withdrawn"])
@@ -190,7 +215,7 @@ def test_edit_refuses_bad_input_and_keeps_it(client, manager, apprenticeship, ot
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert set(errors) >= {"mentor", "weekly_hours", "otj_target_hours"}
+    assert set(errors) >= {"mentor", "otj_target_hours"}
     assert 'value="2025-01-10"' in response.content.decode()
     before = apprenticeship.planned_end_date
     apprenticeship.refresh_from_db()
