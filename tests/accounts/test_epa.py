@@ -2,6 +2,7 @@
 assessor's access window and the log of what they viewed, inviting them, and the assessment's
 record up to completion."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -208,6 +209,27 @@ def test_the_assessor_sees_the_portfolio_and_nothing_else(client, at_gateway, tu
     assert client.get(reverse("progress:portfolio", kwargs={"pk": other.pk})).status_code == 404
     # Not on the dashboard: the assessor is none of the parties.
     assert not Apprenticeship.objects.visible_to(fresh(eve)).exists()
+
+
+def test_every_link_on_the_assessors_pages_opens_for_them(client, at_gateway, tutor, media):
+    """Breadcrumbs and back links on the assessor's pages lead to pages they may open: the
+    parties' pages (the apprenticeship, its evidence list) answer them 403."""
+    eve = _assessor()
+    assessor_access(at_gateway, eve, by=tutor)
+    evidence = EvidenceFactory(apprenticeship=at_gateway, status="accepted")
+    client.force_login(eve)
+    pages = [
+        reverse("accounts:assessor-home"),
+        reverse("progress:portfolio", kwargs={"pk": at_gateway.pk}),
+        evidence.get_absolute_url(),
+    ]
+    for page in pages:
+        html = client.get(page).content.decode()
+        links = set(re.findall(r'href="(/[^"#]*)', html)) - {"/static/"}
+        links = {link for link in links if not link.startswith(("/static/", "/accounts/logout"))}
+        assert links, page
+        for link in sorted(links):
+            assert client.get(link).status_code < 400, (page, link)
 
 
 def test_the_assessor_opens_accepted_evidence_only(client, at_gateway, tutor, media):
