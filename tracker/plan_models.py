@@ -6,6 +6,8 @@ evidence), edited by the tutor or mentor, then signed by each party. Every edit 
 PlanChange row with who and when; an edit after a signature voids the signatures (kept, with
 who voided them). An activity that is done becomes a piece of evidence, which it links to."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -91,6 +93,11 @@ class PlanActivity(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def started(self):
+        """Has the activity begun? Only then can it be done and become evidence."""
+        return self.starts_on <= date.today()
 
 
 class PlanChange(models.Model):

@@ -322,6 +322,11 @@ def activity_to_evidence(activity, by):
         role = check(by, apprenticeship, Action.LOG_EVIDENCE)
         if activity.evidence_id is not None:
             return activity.evidence
+        if not activity.started:
+            raise TrackerError(
+                f"“{activity.title}” starts on {long_date(activity.starts_on)}: "
+                "it becomes evidence once it has started."
+            )
         today = date.today()
         hours = min(activity.planned_hours, Decimal(24))
         description = (

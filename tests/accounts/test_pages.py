@@ -1,7 +1,5 @@
 """Landing, the apprenticeship pages, organisations, the profile and leaving."""
 
-from decimal import Decimal
-
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.contenttypes.models import ContentType

@@ -309,6 +309,27 @@ def test_an_activity_becomes_a_draft_of_evidence(scanned, mentor, apprentice, cl
         activity_to_evidence(activity, mentor)
 
 
+@pytest.mark.parametrize(("days", "becomes_evidence"), [(-1, True), (0, True), (1, False)])
+def test_an_activity_becomes_evidence_once_it_has_started(
+    scanned, mentor, apprentice, client, days, becomes_evidence
+):
+    plan = propose_plan(scanned, mentor)
+    start = date.today() + timedelta(days=days)
+    fields = {**FIELDS, "starts_on": start, "ends_on": start + timedelta(days=5)}
+    activity = plan_activity_add(plan=plan, by=mentor, fields=fields, ksbs=[])
+    client.force_login(apprentice)
+    page = client.get(reverse("tracker:plan", args=[scanned.pk])).content.decode()
+    button = reverse("tracker:plan-activity-evidence", args=[scanned.pk, activity.pk])
+    assert (button in page) is becomes_evidence
+    pieces = Evidence.objects.filter(apprenticeship=scanned).count()
+    response = client.post(button, follow=True)
+    activity.refresh_from_db()
+    assert (activity.evidence_id is not None) is becomes_evidence
+    if not becomes_evidence:
+        assert "it becomes evidence once it has started" in response.content.decode()
+        assert Evidence.objects.filter(apprenticeship=scanned).count() == pieces
+
+
 def test_the_plan_page_for_others_is_a_404(
     scanned, mentor, other_manager, other_apprentice, client
 ):
