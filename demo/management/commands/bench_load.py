@@ -18,6 +18,7 @@ from psycopg import sql
 
 from accounts.models import Apprenticeship
 from demo import loadgen
+from demo.epa import ASSESSOR, AT_GATEWAY
 from progress.dashboard import DEFAULT_SORT, SORTS
 from skillscan.models import SkillScan
 from tracker.models import Evidence
@@ -178,6 +179,7 @@ def _pages():
     if evidence is None:
         raise CommandError(f"{APPRENTICE} has no evidence: is this the demo data set?")
     own = {"pk": home.pk}
+    at_gateway = {"pk": Apprenticeship.objects.get(apprentice__email=AT_GATEWAY).pk}
     dashboard = reverse("progress:dashboard")
     sorts = [
         f"-{key}" if key in DESCENDING_SORTS else key
@@ -203,8 +205,10 @@ def _pages():
         ("duties", APPRENTICE, reverse("tracker:duty-list", kwargs=own)),
         ("duty 1", APPRENTICE, reverse("tracker:duty-detail", kwargs={**own, "number": 1})),
         ("hours", APPRENTICE, reverse("tracker:hours", kwargs=own)),
+        ("training plan", APPRENTICE, reverse("tracker:plan", kwargs=own)),
         ("apprenticeship overview", MANAGER, reverse("progress:apprenticeship-home", kwargs=own)),
         ("portfolio", MANAGER, reverse("progress:portfolio", kwargs=own)),
+        ("assessor's portfolio", ASSESSOR, reverse("progress:portfolio", kwargs=at_gateway)),
         ("evidence queue", MANAGER, reverse("progress:evidence-queue")),
         ("validation queue", MANAGER, reverse("skillscan:validation-queue")),
         ("dashboard", MANAGER, dashboard),
