@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Apprenticeship
 from accounts.permissions import Action, can_on, get_apprenticeship_for, get_record_for
+from standards.selectors import standard_structure
 
 from ..forms_hours import (
     TimeOffForm,
@@ -40,18 +41,21 @@ APPRENTICESHIP = Apprenticeship.objects.for_list()
 def _page(request, apprenticeship, role, status=200, **forms):
     page = hours_page(apprenticeship)
     standard = apprenticeship.standard
+    can = can_on(role, apprenticeship)
     return render(
         request,
         "tracker/hours.html",
         {
             "apprenticeship": apprenticeship,
             "role": role,
-            "can": can_on(role, apprenticeship),
+            "can": can,
             "hours": page.hours,
             "page": page,
             "on_track_percent": ON_TRACK_PERCENT,
             "chart": hours_chart(page.weeks, page.hours.target),
             "entry_form": forms.get("entry_form") or TimesheetEntryForm(standard=standard),
+            # The timesheet form's KSBs, drawn by the page from the standard's kept structure.
+            "ksbs": standard_structure(standard).ksbs if can[Action.LOG_HOURS] else (),
             "time_off_form": forms.get("time_off_form") or TimeOffForm(),
             "change_form": forms.get("change_form")
             or WorkingHoursChangeForm(initial={"weekly_hours": apprenticeship.weekly_hours}),
