@@ -68,7 +68,11 @@ def latest_validated_scan(apprenticeship):
 
 def current_plan(apprenticeship):
     """The apprenticeship's current plan (its latest), or None."""
-    return apprenticeship.training_plans.order_by("-created_at", "-pk").first()
+    return (
+        apprenticeship.training_plans.select_related("created_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def parties_of(apprenticeship):

@@ -386,7 +386,7 @@ def test_the_empty_state_says_a_validated_scan_is_needed(apprenticeship, mentor,
 
 
 # The plan page's queries: the same with one activity and one change as with nine and seventeen.
-QUERIES = 14
+QUERIES = 12
 
 
 def test_the_plan_page_reads_a_constant_number_of_queries(

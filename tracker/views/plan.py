@@ -81,6 +81,8 @@ def plan(request, pk):
     }
     if plan is not None:
         plan.apprenticeship = apprenticeship
+        if scan is not None and plan.scan_id == scan.pk:
+            plan.scan = scan  # read once: the page names it twice
         activities = list(
             plan.activities.select_related("evidence").prefetch_related(
                 Prefetch("ksbs", to_attr="ksb_list")
