@@ -24,6 +24,10 @@ class Kind(models.TextChoices):
     SAFEGUARDING_CONCERN = "safeguarding_concern", "Safeguarding concern raised at a review"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     STATUS_CHANGED = "status_changed", "Apprenticeship status changed"
+    PLAN_TO_SIGN = "plan_to_sign", "Training plan waiting for your signature"
+    PLAN_AGREED = "plan_agreed", "Training plan signed by all"
+    HOURS_SUBMITTED = "hours_submitted", "Timesheet hours waiting for a decision"
+    HOURS_DECIDED = "hours_decided", "Timesheet hours accepted or returned"
     # Reminders: sent on a schedule by send_reminders.
     REVIEW_DUE = "review_due", "Progress review due within 7 days"
     REVIEW_OVERDUE = "review_overdue", "Progress review overdue"
@@ -144,6 +148,36 @@ _declare(
         Mode.IMMEDIATE,
         frozenset({A, MEN, MAN, TUT}),
         "the apprenticeship is marked at gateway, paused, resumed, withdrawn or completed",
+    ),
+    Entry(
+        Kind.PLAN_TO_SIGN,
+        Mode.IMMEDIATE,
+        frozenset({A, MEN, TUT}),
+        "a training plan is proposed, signed by a party, or changed after a signature (to the "
+        "parties yet to sign; a provider manager when there is no tutor)",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.PLAN_AGREED,
+        Mode.IMMEDIATE,
+        frozenset({A, MEN, TUT}),
+        "the last party signs the training plan (a provider manager when there is no tutor)",
+        fallback=frozenset({MAN}),
+    ),
+    Entry(
+        Kind.HOURS_SUBMITTED,
+        Mode.IMMEDIATE,
+        frozenset({MEN, TUT}),
+        "the apprentice logs off-the-job hours on the timesheet (to the party that decides, "
+        "as the employer chose)",
+        fallback=frozenset({MAN}),
+        default=Channel.DIGEST,
+    ),
+    Entry(
+        Kind.HOURS_DECIDED,
+        Mode.IMMEDIATE,
+        frozenset({A}),
+        "the employer or the provider accepts or returns timesheet hours",
     ),
     Entry(
         Kind.REVIEW_DUE,

@@ -219,6 +219,61 @@ def status_changed(apprenticeship, change, actor, details):
     )
 
 
+def plan_to_sign(apprenticeship, plan, actor, details):
+    why = {
+        "proposed": f"{_who(actor)} proposed a training plan from the skills scan",
+        "changed": f"{_who(actor)} changed the training plan after it was signed, so the "
+        "signatures no longer count",
+    }.get(details.get("why"), f"{_who(actor)} signed the training plan")
+    return Words(
+        f"{_name(apprenticeship)}'s training plan is ready to sign",
+        f"{why}. Read the planned activities and sign the plan for your part: once every "
+        "party has signed, it is the apprenticeship's agreed commitment.",
+        reverse("tracker:plan", kwargs={"pk": apprenticeship.pk}),
+        "Your training plan is ready for you to sign",
+    )
+
+
+def plan_agreed(apprenticeship, plan, actor, details):
+    return Words(
+        f"{_name(apprenticeship)}'s training plan is signed by all",
+        f"{_who(actor)} signed last: the plan is agreed. A change to it from now on voids "
+        "the signatures, and each party signs again.",
+        reverse("tracker:plan", kwargs={"pk": apprenticeship.pk}),
+        "Your training plan is signed by all",
+    )
+
+
+def _hours_line(entry):
+    hours = entry.hours.normalize()
+    unit = "hour" if hours == 1 else "hours"
+    return f"{hours:f} {unit} on {_day(entry.on)} ({_quoted(entry.activity)})"
+
+
+def hours_submitted(apprenticeship, entry, actor, details):
+    return Words(
+        f"{_name(apprenticeship)} logged off-the-job hours",
+        f"Logged: {_hours_line(entry)}. Accept the hours, and they count, or return them "
+        "with a comment saying why.",
+        reverse("tracker:hours", kwargs={"pk": apprenticeship.pk}) + "#timesheet-heading",
+    )
+
+
+def hours_decided(apprenticeship, entry, actor, details):
+    accepted = details.get("decision") == "accepted"
+    verb = "accepted" if accepted else "returned"
+    return Words(
+        f"{_name(apprenticeship)}'s timesheet hours are {verb}",
+        _with_comment(
+            f"{_who(actor)} {verb} {_hours_line(entry)}"
+            + (": they count in the hours." if accepted else "."),
+            details.get("comment"),
+        ),
+        reverse("tracker:hours", kwargs={"pk": apprenticeship.pk}) + "#timesheet-heading",
+        f"Your timesheet hours are {verb}",
+    )
+
+
 WORDS = {
     Kind.SCAN_SUBMITTED: scan_submitted,
     Kind.SCAN_VALIDATED: scan_validated,
@@ -232,6 +287,10 @@ WORDS = {
     Kind.SAFEGUARDING_CONCERN: safeguarding_concern,
     Kind.INVITATION_ACCEPTED: invitation_accepted,
     Kind.STATUS_CHANGED: status_changed,
+    Kind.PLAN_TO_SIGN: plan_to_sign,
+    Kind.PLAN_AGREED: plan_agreed,
+    Kind.HOURS_SUBMITTED: hours_submitted,
+    Kind.HOURS_DECIDED: hours_decided,
 }
 
 

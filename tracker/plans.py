@@ -21,6 +21,7 @@ from django.utils.dateformat import format as format_date
 from accounts.models import Apprenticeship, Party
 from accounts.permissions import Action, check
 from accounts.rules import long_date
+from core.events import emit
 from skillscan.models import SkillScan
 from skillscan.selectors import agreed_scores_of
 from standards.selectors import standard_structure
@@ -28,6 +29,7 @@ from standards.selectors import standard_structure
 from .models import Evidence
 from .plan_models import PlanActivity, PlanChange, PlanSignature, TrainingPlan
 from .plan_proposal import plan_proposal
+from .review_people import everyone
 from .rules import evidenced_ksb_ids, hours_summary
 from .services.errors import TrackerError
 from .services.evidence import evidence_save
@@ -134,12 +136,20 @@ def _void_signatures(plan, by, now):
     return [Party(s.party).label for s in current]
 
 
+def _tell(plan, by, kind, parties, **details):
+    """Tell the people who act for ``parties`` (as for a review's signatures) about the plan."""
+    apprenticeship = plan.apprenticeship
+    people = everyone(apprenticeship, parties)
+    emit(kind, apprenticeship=apprenticeship, about=plan, actor=by, recipients=people, **details)
+
+
 def _record(plan, by, role, what, activity=None, *, voids=True):
     now = timezone.now()
     if voids:
         voided = _void_signatures(plan, by, now)
         if voided:
             what += f" This voided the signatures of the {' and the '.join(voided)}."
+            _tell(plan, by, "plan_to_sign", parties_of(plan.apprenticeship), why="changed")
     return PlanChange.objects.create(
         plan=plan, activity=activity, by=by, party=role.party, at=now, what=what
     )
@@ -226,6 +236,7 @@ def propose_plan(apprenticeship, by, today=None, *, replace=False):
             f"{gaps} KSBs rated 0 or 1 or without accepted evidence, {total.normalize():f} h.",
             voids=False,
         )
+        _tell(plan, by, "plan_to_sign", parties_of(apprenticeship), why="proposed")
     return plan
 
 
@@ -310,9 +321,16 @@ def plan_sign(*, plan, by):
             raise TrackerError("Your party has already signed the plan as it stands.")
         if not plan.activities.filter(removed_at__isnull=True).exists():
             raise TrackerError("The plan has no activities yet: add some before signing it.")
-        return PlanSignature.objects.create(
+        signature = PlanSignature.objects.create(
             plan=plan, by=by, party=party, statement=STATEMENTS[party]
         )
+        signed = set(plan.signatures.filter(voided_at__isnull=True).values_list("party", flat=True))
+        waiting = [p for p in parties_of(plan.apprenticeship) if p not in signed]
+        if waiting:
+            _tell(plan, by, "plan_to_sign", waiting, why="signed")
+        else:
+            _tell(plan, by, "plan_agreed", parties_of(plan.apprenticeship))
+    return signature
 
 
 def activity_to_evidence(activity, by):

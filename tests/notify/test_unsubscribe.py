@@ -154,6 +154,7 @@ def test_the_digests_link_moves_the_digest_kinds_to_the_inbox(mentor, apprentice
         "evidence_submitted": "inapp",
         "scan_submitted": "inapp",
         "review_due": "email",
+        "hours_submitted": "inapp",  # in the digest by default: to the inbox too
     }
     waiting.refresh_from_db()
     assert not waiting.for_digest and waiting.read_at is None

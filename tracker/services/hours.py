@@ -15,14 +15,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Apprenticeship, Party, apprenticeships_changed
-from accounts.permissions import Action, check
+from accounts.permissions import Action, check, deciding_party
 from accounts.rules import long_date
+from core.events import emit
 
 from ..models import TimeOff, TimesheetDecision, TimesheetEntry, WorkingHoursChange
+from ..review_people import everyone
 from ..rules.hours import automatic_target_of, target_records
 from .errors import TrackerError
 
 MAX_HOURS_A_DAY = Decimal(24)
+# deciding_party -> the parties told that a timesheet line waits for their decision.
+DECIDERS = {
+    "employer": [Party.EMPLOYER],
+    "provider": [Party.PROVIDER],
+    "either": [Party.EMPLOYER, Party.PROVIDER],
+}
 
 
 def _within_programme(field, day, apprenticeship, what):
@@ -81,6 +89,13 @@ def timesheet_log(*, user, apprenticeship, on, hours, activity, ksbs=(), today=N
         entry.full_clean()
         entry.save()
         entry.ksbs.set(ksbs)
+        emit(
+            "hours_submitted",
+            apprenticeship=apprenticeship,
+            about=entry,
+            actor=user,
+            recipients=everyone(apprenticeship, DECIDERS[deciding_party(apprenticeship)]),
+        )
     return entry
 
 
@@ -128,6 +143,14 @@ def timesheet_decide(*, user, entry, decision, comment=""):
         )
         entry.status = decision
         entry.save(update_fields=["status"])
+        emit(
+            "hours_decided",
+            apprenticeship=entry.apprenticeship,
+            about=entry,
+            actor=user,
+            decision=decision,
+            comment=comment,
+        )
     return entry
 
 
