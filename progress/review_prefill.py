@@ -29,6 +29,7 @@ from tracker.models import (
     EvidenceFeedback,
     EvidenceKSB,
     ProgressReview,
+    TimesheetEntry,
 )
 from tracker.rules import (
     ACCEPTED_LINK,
@@ -41,6 +42,8 @@ from tracker.rules import (
 from tracker.rules.hours import hundredths_sum_sql
 
 VERSION = 1
+# Timesheet lines that count as logged (the hours page's waiting and accepted lines).
+TIMESHEET_COUNTED = (TimesheetEntry.Status.SUBMITTED, TimesheetEntry.Status.ACCEPTED)
 # Each list of evidence in the snapshot keeps at most this many pieces (its count is whole).
 LIST_LIMIT = 50
 
@@ -79,18 +82,38 @@ def _accepted_at_sql(evidence="pk"):
     return Coalesce(Subquery(decision), F(updated))
 
 
-def _hours(apprenticeship, since, start, today):
-    """Hours dated in the period (logged = not a draft; of those accepted and waiting) against
-    the hours the expected line adds over it, and the totals to date: one query."""
-    in_period = Q(occurred_on__gte=start, occurred_on__lte=today)
+def _sums(rows, day, field, start, today):
+    """{status: [hundredths dated from ``start`` to ``today``, hundredths in all]} of ``rows``."""
+    in_period = Q(**{f"{day}__gte": start, f"{day}__lte": today})
     rows = (
-        Evidence.objects.filter(apprenticeship=apprenticeship, status__in=ACTIVE_EVIDENCE)
-        .order_by()
+        rows.order_by()
         .values_list("status")
-        .annotate(period=hundredths_sum_sql(filter=in_period), total=hundredths_sum_sql())
+        .annotate(
+            period=hundredths_sum_sql(field, filter=in_period), total=hundredths_sum_sql(field)
+        )
     )
-    period = {status: int(p or 0) for status, p, _ in rows}
-    total = {status: int(t or 0) for status, _, t in rows}
+    return {status: [int(p or 0), int(t or 0)] for status, p, t in rows}
+
+
+def _hours(apprenticeship, since, start, today):
+    """Hours dated in the period (logged = evidence not a draft and timesheet lines waiting or
+    accepted; of those accepted and waiting) against the hours the expected line adds over it,
+    and the totals to date (as the hours page counts them): two queries."""
+    sums = _sums(
+        Evidence.objects.filter(apprenticeship=apprenticeship, status__in=ACTIVE_EVIDENCE),
+        "occurred_on",
+        "off_the_job_hours",
+        start,
+        today,
+    )
+    lines = TimesheetEntry.objects.filter(
+        apprenticeship=apprenticeship, status__in=TIMESHEET_COUNTED
+    )
+    for status, (p, t) in _sums(lines, "on", "hours", start, today).items():
+        both = sums.setdefault(status, [0, 0])
+        both[0], both[1] = both[0] + p, both[1] + t
+    period = {status: p for status, (p, _) in sums.items()}
+    total = {status: t for status, (_, t) in sums.items()}
     accepted, submitted = Evidence.Status.ACCEPTED, Evidence.Status.SUBMITTED
     now = hours_of(apprenticeship, total.get(accepted, 0), total.get(submitted, 0), today)
     a_start, a_end = apprenticeship.start_date, apprenticeship.planned_end_date

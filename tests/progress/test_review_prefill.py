@@ -15,8 +15,8 @@ from accounts.permissions import role_of
 from progress.review_prefill import LIST_LIMIT, prefill_for, previous_review_date
 from skillscan.models import Rating, RatingChange
 from standards.selectors import standard_structure
-from tracker.models import DutySignOff, Evidence, EvidenceFeedback
-from tracker.rules import expected_tenths
+from tracker.models import DutySignOff, Evidence, EvidenceFeedback, TimesheetEntry
+from tracker.rules import expected_tenths, hours_summary
 from tracker.services import reviews as review_services
 
 from ..factories import (
@@ -98,6 +98,38 @@ def test_hours_dated_on_the_day_of_the_last_review_belong_to_that_review(apprent
     assert hours["total_expected"] == f"{Decimal(line) / 10:.1f}"
     assert hours["on_track"] is False
     assert hours["percent"]["expected"] == 100  # the longest bar
+
+
+def test_timesheet_lines_count_as_on_the_hours_page(apprenticeship):
+    """Accepted and waiting timesheet lines are hours like evidence's: the pre-fill's total to
+    date is the hours page's (hours_summary), whatever the record holds."""
+    accepted(apprenticeship, SINCE + timedelta(days=1), at(SINCE + timedelta(days=1)), hours="2")
+    line = TimesheetEntry.objects.create
+    who = apprenticeship.apprentice
+    line(
+        apprenticeship=apprenticeship,
+        on=SINCE + timedelta(days=2),
+        hours=3,
+        status="accepted",
+        by=who,
+    )
+    line(
+        apprenticeship=apprenticeship,
+        on=SINCE - timedelta(days=2),
+        hours=5,
+        status="accepted",
+        by=who,
+    )
+    line(apprenticeship=apprenticeship, on=TODAY, hours="0.5", status="submitted", by=who)
+    for status in ("returned", "withdrawn"):  # neither counts
+        line(apprenticeship=apprenticeship, on=TODAY, hours=7, status=status, by=who)
+
+    hours = prefill_for(apprenticeship, SINCE)["hours"]
+
+    assert hours["logged"] == "5.50"  # 2 evidence + 3 accepted line + 0.5 waiting line
+    assert hours["accepted"] == "5.00"
+    assert hours["waiting"] == "0.50"
+    assert hours["total_accepted"] == "10.00" == f"{hours_summary(apprenticeship).accepted:.2f}"
 
 
 def test_hours_after_today_do_not_count(apprenticeship):
@@ -477,7 +509,7 @@ def test_prefill_for_takes_a_constant_number_of_queries(
     for _ in range(n):
         ApprenticeshipFactory(standard=apprenticeship.standard)
     prefill_for(apprenticeship, SINCE)  # the standard's structure is kept per process
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         prefill_for(apprenticeship, SINCE)
 
 

@@ -137,11 +137,12 @@ class Hours:
         return max(Decimal(0), self.target - self.accepted)
 
 
-def hundredths_sum_sql(**filters):
-    """The SQL twin of sum_hundredths over the evidence ``filters`` select. The sum is rounded
-    to whole hundredths once, after adding: exact on PostgreSQL, and on SQLite (which adds
-    decimals as floating point) the drift of any realistic sum is far below half a hundredth."""
-    return Round(Sum("off_the_job_hours", **filters) * 100)
+def hundredths_sum_sql(field="off_the_job_hours", **filters):
+    """The SQL twin of sum_hundredths over the evidence (or, with ``field="hours"``, the
+    timesheet lines) ``filters`` select. The sum is rounded to whole hundredths once, after
+    adding: exact on PostgreSQL, and on SQLite (which adds decimals as floating point) the
+    drift of any realistic sum is far below half a hundredth."""
+    return Round(Sum(field, **filters) * 100)
 
 
 def _hundredths_of(model, field, status):
