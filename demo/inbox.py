@@ -6,11 +6,23 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import Apprenticeship
+from accounts.models import Apprenticeship, StatusChange
+from accounts.permissions import deciding_party
 from notify.events import messages_for
 from notify.models import Notification
 from skillscan.models import SkillScan
-from tracker.models import DutySignOff, EvidenceFeedback, ProgressReview, ReviewConcern
+from tracker.models import (
+    DutySignOff,
+    EvidenceFeedback,
+    ProgressReview,
+    ReviewConcern,
+    TimesheetDecision,
+    TimesheetEntry,
+)
+from tracker.plan_models import TrainingPlan
+from tracker.plans import parties_of
+from tracker.review_people import everyone
+from tracker.services.hours import DECIDERS
 
 READ_AFTER = timedelta(days=14)
 DECISIONS = {
@@ -107,6 +119,54 @@ def _concern_events(apprenticeships):
         )
 
 
+def _plan_events(apprenticeships):
+    """A plan proposed (to the parties), each signature (to those yet to sign, or to everyone
+    once agreed), as tracker.plans tells them."""
+    plans = TrainingPlan.objects.filter(apprenticeship__in=apprenticeships).select_related(
+        "apprenticeship__apprentice", "created_by"
+    )
+    for plan in plans.prefetch_related("signatures__by"):
+        apprenticeship = plan.apprenticeship
+        parties = parties_of(apprenticeship)
+        details = {"why": "proposed", "recipients": everyone(apprenticeship, parties)}
+        yield plan.created_at, "plan_to_sign", apprenticeship, plan, plan.created_by, details
+        signed = set()
+        for signature in sorted(plan.signatures.all(), key=lambda s: (s.at, s.pk)):
+            signed.add(signature.party)
+            waiting = [party for party in parties if party not in signed]
+            kind = "plan_to_sign" if waiting else "plan_agreed"
+            details = {"why": "signed", "recipients": everyone(apprenticeship, waiting or parties)}
+            yield signature.at, kind, apprenticeship, plan, signature.by, details
+
+
+def _hours_events(apprenticeships):
+    """Timesheet lines logged (to the party that decides) and decided (to the apprentice)."""
+    entries = TimesheetEntry.objects.filter(apprenticeship__in=apprenticeships).select_related(
+        "apprenticeship__apprentice", "apprenticeship__organisation", "by"
+    )
+    for entry in entries:
+        apprenticeship = entry.apprenticeship
+        deciders = everyone(apprenticeship, DECIDERS[deciding_party(apprenticeship)])
+        details = {"recipients": deciders}
+        yield entry.created_at, "hours_submitted", apprenticeship, entry, entry.by, details
+    decided = (TimesheetDecision.Decision.ACCEPTED, TimesheetDecision.Decision.RETURNED)
+    decisions = TimesheetDecision.objects.filter(
+        entry__apprenticeship__in=apprenticeships, decision__in=decided
+    ).select_related("entry__apprenticeship__apprentice", "by")
+    for step in decisions:
+        details = {"decision": step.decision, "comment": step.comment}
+        yield step.at, "hours_decided", step.entry.apprenticeship, step.entry, step.by, details
+
+
+def _status_events(apprenticeships):
+    changes = StatusChange.objects.filter(
+        apprenticeship__in=apprenticeships, old_status__gt=""
+    ).select_related("apprenticeship__apprentice", "by")
+    for change in changes:
+        details = {"before": change.old_status, "to": change.new_status, "reason": change.note}
+        yield change.at, "status_changed", change.apprenticeship, change, change.by, details
+
+
 def seed_inboxes(apprentice_emails, now=None):
     """Inbox items for everyone told about the records of the apprenticeships of the
     apprentices with ``apprentice_emails`` who has no inbox yet; returns how many were made."""
@@ -117,6 +177,9 @@ def seed_inboxes(apprentice_emails, now=None):
         *_evidence_events(apprenticeships),
         *_record_events(apprenticeships),
         *_concern_events(apprenticeships),
+        *_plan_events(apprenticeships),
+        *_hours_events(apprenticeships),
+        *_status_events(apprenticeships),
     ]
     events.sort(key=lambda event: event[0])
     has_inbox = set(Notification.objects.values_list("recipient_id", flat=True).distinct())

@@ -7,7 +7,9 @@ from core.events import happened
 from .delivery import deliver
 from .events import messages_for
 
+UID = "notify.on_happened"
 
-@receiver(happened, dispatch_uid="notify.on_happened")
+
+@receiver(happened, dispatch_uid=UID)
 def on_happened(sender, *, kind, apprenticeship, about, actor, details, **kwargs):
     deliver(messages_for(kind, apprenticeship=apprenticeship, about=about, actor=actor, **details))

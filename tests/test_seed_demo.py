@@ -475,6 +475,29 @@ def test_each_demo_person_but_the_admin_has_an_inbox_of_what_happened(demo_world
     assert "inbox items:" in seed()
 
 
+def test_the_handoff_is_told_in_the_inboxes_dated_and_never_e_mailed(demo_world, mailoutbox):
+    """The plan, timesheet and gateway services tell people as they act: seeding, their words
+    reach the inboxes dated when each thing happened, beside everything else told, and no
+    e-mail is sent."""
+    from notify.models import Notification
+    from tracker.models import TimesheetDecision
+
+    assert not mailoutbox
+    alex = User.objects.get(email="apprentice@example.com")
+    kinds = set(Notification.objects.filter(recipient=alex).values_list("kind", flat=True))
+    assert {"plan_to_sign", "hours_decided", "evidence_accepted", "scan_validated"} <= kinds
+    decided = Notification.objects.filter(recipient=alex, kind="hours_decided")
+    assert sorted(decided.values_list("created_at", flat=True)) == sorted(
+        TimesheetDecision.objects.filter(
+            entry__apprenticeship__apprentice=alex, decision="accepted"
+        ).values_list("at", flat=True)
+    )
+    mentor = User.objects.get(email="mentor@example.com")
+    assert Notification.objects.filter(recipient=mentor, kind="hours_submitted").exists()
+    cal = User.objects.get(email="apprentice3@example.com")
+    assert Notification.objects.filter(recipient=cal, kind="status_changed").exists()
+
+
 def test_a_second_seed_leaves_every_inbox_as_it_is(demo_world):
     from notify.models import Notification
 
