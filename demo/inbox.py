@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Apprenticeship, StatusChange
-from accounts.permissions import deciding_party
 from notify.events import messages_for
 from notify.models import Notification
 from skillscan.models import SkillScan
@@ -20,9 +19,9 @@ from tracker.models import (
     TimesheetEntry,
 )
 from tracker.plan_models import TrainingPlan
-from tracker.plans import parties_of
+from tracker.plans import parties_of, told_of_signatures
 from tracker.review_people import everyone
-from tracker.services.hours import DECIDERS
+from tracker.services.hours import hours_deciders
 
 READ_AFTER = timedelta(days=14)
 DECISIONS = {
@@ -133,21 +132,23 @@ def _plan_events(apprenticeships):
         signed = set()
         for signature in sorted(plan.signatures.all(), key=lambda s: (s.at, s.pk)):
             signed.add(signature.party)
-            waiting = [party for party in parties if party not in signed]
-            kind = "plan_to_sign" if waiting else "plan_agreed"
-            details = {"why": "signed", "recipients": everyone(apprenticeship, waiting or parties)}
+            kind, told = told_of_signatures(apprenticeship, signed)
+            details = {"why": "signed", "recipients": everyone(apprenticeship, told)}
             yield signature.at, kind, apprenticeship, plan, signature.by, details
 
 
 def _hours_events(apprenticeships):
     """Timesheet lines logged (to the party that decides) and decided (to the apprentice)."""
     entries = TimesheetEntry.objects.filter(apprenticeship__in=apprenticeships).select_related(
-        "apprenticeship__apprentice", "apprenticeship__organisation", "by"
+        "apprenticeship__apprentice",
+        "apprenticeship__organisation",
+        "apprenticeship__mentor",
+        "apprenticeship__tutor",
+        "by",
     )
     for entry in entries:
         apprenticeship = entry.apprenticeship
-        deciders = everyone(apprenticeship, DECIDERS[deciding_party(apprenticeship)])
-        details = {"recipients": deciders}
+        details = {"recipients": hours_deciders(apprenticeship)}
         yield entry.created_at, "hours_submitted", apprenticeship, entry, entry.by, details
     decided = (TimesheetDecision.Decision.ACCEPTED, TimesheetDecision.Decision.RETURNED)
     decisions = TimesheetDecision.objects.filter(

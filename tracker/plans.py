@@ -325,12 +325,16 @@ def plan_sign(*, plan, by):
             plan=plan, by=by, party=party, statement=STATEMENTS[party]
         )
         signed = set(plan.signatures.filter(voided_at__isnull=True).values_list("party", flat=True))
-        waiting = [p for p in parties_of(plan.apprenticeship) if p not in signed]
-        if waiting:
-            _tell(plan, by, "plan_to_sign", waiting, why="signed")
-        else:
-            _tell(plan, by, "plan_agreed", parties_of(plan.apprenticeship))
+        _tell(plan, by, *told_of_signatures(plan.apprenticeship, signed), why="signed")
     return signature
+
+
+def told_of_signatures(apprenticeship, signed):
+    """(notification kind, parties told) once the parties ``signed`` have signed a plan: those
+    yet to sign, or every party when none is left (the plan is agreed)."""
+    parties = parties_of(apprenticeship)
+    waiting = [party for party in parties if party not in signed]
+    return ("plan_to_sign", waiting) if waiting else ("plan_agreed", parties)
 
 
 def activity_to_evidence(activity, by):

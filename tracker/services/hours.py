@@ -33,6 +33,12 @@ DECIDERS = {
 }
 
 
+def hours_deciders(apprenticeship):
+    """The people told that a timesheet line waits for their decision: those of the party
+    that decides, as the employer chose."""
+    return everyone(apprenticeship, DECIDERS[deciding_party(apprenticeship)])
+
+
 def _within_programme(field, day, apprenticeship, what):
     """{field: ValidationError} when ``day`` lies outside the programme's planned dates."""
     start, end = apprenticeship.start_date, apprenticeship.planned_end_date
@@ -94,7 +100,7 @@ def timesheet_log(*, user, apprenticeship, on, hours, activity, ksbs=(), today=N
             apprenticeship=apprenticeship,
             about=entry,
             actor=user,
-            recipients=everyone(apprenticeship, DECIDERS[deciding_party(apprenticeship)]),
+            recipients=hours_deciders(apprenticeship),
         )
     return entry
 
